@@ -1,0 +1,19 @@
+"""mini_autograd: a small reverse-mode autograd engine on NumPy with MindSpore's API.
+
+Code written for MindSpore runs with ``mindspore`` replaced by ``mini_autograd`` in its imports:
+``Tensor``, ``Parameter``, ``ParameterTuple``, ``dtype``, ``context``, ``nn`` (Cell, Dense, ...,
+ForwardValueAndGrad), ``ops`` (MatMul, ..., GradOperation) and ``value_and_grad``.
+"""
+from . import context, dtype
+from . import ops  # noqa: F401  (binds Tensor's operators to the primitives)
+from . import nn
+from .context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
+from .grad import GradOperation, value_and_grad
+from .initializer import set_seed
+from .tensor import Parameter, ParameterTuple, Tensor
+from .trace import Trace, last_trace
+
+__version__ = "0.1.0"
+__all__ = ["Tensor", "Parameter", "ParameterTuple", "dtype", "context", "nn", "ops", "value_and_grad",
+           "GradOperation", "set_context", "get_context", "GRAPH_MODE", "PYNATIVE_MODE", "set_seed",
+           "Trace", "last_trace"]

@@ -1,0 +1,33 @@
+"""Backends: the short, named list of array functions every primitive is written with.
+
+A backend is a module implementing that list (see numpy_backend.py, the reference). The device a
+Tensor lives on is its backend; ``current()`` is the one context's device_target selects.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+from .. import context
+
+_loaded: dict[str, ModuleType] = {}
+
+
+def get_backend(device_target: str) -> ModuleType:
+    """The backend module for "CPU" or "GPU", imported on first use."""
+    backend = _loaded.get(device_target)
+    if backend is not None:
+        return backend
+    if device_target == "CPU":
+        from . import numpy_backend as backend
+    elif device_target == "GPU":
+        raise RuntimeError("device_target='GPU' needs the Numba-CUDA backend, which this version of "
+                           "mini_autograd does not have yet; use device_target='CPU'.")
+    else:
+        raise ValueError(f"device_target must be 'CPU' or 'GPU', but got {device_target!r}.")
+    _loaded[device_target] = backend
+    return backend
+
+
+def current() -> ModuleType:
+    """The backend new Tensors are created on, from context's device_target."""
+    return get_backend(context._settings["device_target"])

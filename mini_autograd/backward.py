@@ -1,0 +1,63 @@
+"""The reverse sweep: walk the tape's nodes from last to first, turning each output's gradient into
+gradients of its inputs with the primitive's vjp, summing them back to each input's shape
+(unbroadcast) and adding them up where a tensor is used more than once.
+
+Returns the gradient of every slot (None where nothing flowed) and the list of steps, in order,
+that the Trace shows as the gradient flow.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
+    """Sum ``grad`` over the axes broadcasting added or stretched, so it takes ``shape`` again.
+
+    Broadcasting copies an input along new leading axes and along axes of length 1; each copy
+    received its own gradient, and the input's gradient is their sum.
+    """
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
+                                       if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = xp.sum(grad, axes, True)
+    return xp.reshape(grad, shape) if grad.shape != shape else grad
+
+
+class Step:
+    """One vjp of the backward pass: node ``node`` received ``dout`` and sent ``grads`` to its inputs;
+    ``accumulated[i]`` is True where input i already held a gradient that this one was added to."""
+
+    __slots__ = ("node", "dout", "grads", "accumulated")
+
+    def __init__(self, node: int, dout: Any, grads: list, accumulated: list) -> None:
+        self.node, self.dout, self.grads, self.accumulated = node, dout, grads, accumulated
+
+
+def backward(xp: Any, nodes: Sequence, values: list, seeds: dict) -> tuple[list, list]:
+    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity."""
+    grads: list = [None] * len(values)
+    for slot, sens in seeds.items():
+        grads[slot] = sens if grads[slot] is None else xp.add(grads[slot], sens)
+    steps = []
+    for k in range(len(nodes) - 1, -1, -1):
+        node = nodes[k]
+        dout = grads[node.output]
+        if dout is None:  # this node's output does not reach the network's output
+            continue
+        inputs = [values[s] for s in node.inputs]
+        sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
+        step_grads, accumulated = [], []
+        for slot, x, g in zip(node.inputs, inputs, sent):
+            if g is not None:
+                if g.shape != x.shape:
+                    g = unbroadcast(xp, g, x.shape)
+                if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
+                    g = xp.cast(g, x.dtype)
+            step_grads.append(g)
+            before = grads[slot]
+            accumulated.append(before is not None and g is not None)
+            if g is not None:
+                grads[slot] = g if before is None else xp.add(before, g)
+        steps.append(Step(k, dout, step_grads, accumulated))
+    return grads, steps

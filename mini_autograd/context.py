@@ -1,0 +1,54 @@
+"""MindSpore's ``context``: the execution mode and the device every new Tensor lives on.
+
+``set_context(mode=GRAPH_MODE, device_target="GPU")`` is the document's first line. PYNATIVE_MODE
+records operations as they run; GRAPH_MODE traces a network once per input signature and replays
+the recorded graph (see graph_mode.py). "CPU" computes with NumPy, "GPU" with the Numba-CUDA kernels.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+GRAPH_MODE = 0
+PYNATIVE_MODE = 1
+
+_DEVICES = ("CPU", "GPU")
+_settings: dict[str, Any] = {"mode": PYNATIVE_MODE, "device_target": "CPU", "device_id": 0}
+# Keys MindSpore accepts that change nothing here; kept so that code written for MindSpore runs.
+_ACCEPTED_AND_STORED = {"device_id", "save_graphs", "save_graphs_path", "max_call_depth",
+                        "pynative_synchronize", "enable_graph_kernel", "jit_config"}
+
+
+def set_context(**kwargs: Any) -> None:
+    """Set ``mode`` (GRAPH_MODE or PYNATIVE_MODE) and/or ``device_target`` ("CPU" or "GPU").
+
+    Everything is checked before anything changes, so a bad call leaves the context as it was.
+    """
+    new = dict(_settings)
+    for key, value in kwargs.items():
+        if key == "mode":
+            if isinstance(value, bool) or value not in (GRAPH_MODE, PYNATIVE_MODE):
+                raise ValueError(f"For 'set_context', the argument 'mode' should be context.GRAPH_MODE (0) "
+                                 f"or context.PYNATIVE_MODE (1), but got {value!r}.")
+        elif key == "device_target":
+            if not isinstance(value, str) or value not in _DEVICES + ("Ascend",):
+                raise ValueError(f"For 'set_context', the argument 'device_target' should be one of "
+                                 f"{list(_DEVICES)}, but got {value!r}.")
+            if value == "Ascend":
+                raise ValueError("For 'set_context', device_target 'Ascend' is not available in "
+                                 "mini_autograd: use 'CPU' or 'GPU'.")
+        elif key not in _ACCEPTED_AND_STORED:
+            raise ValueError(f"For 'set_context', the keyword argument {key!r} is not recognized; "
+                             f"expected one of {sorted({'mode', 'device_target'} | _ACCEPTED_AND_STORED)}.")
+        new[key] = value
+    if new["device_target"] == "GPU":
+        from .backends import get_backend
+        get_backend("GPU")  # fails here, at the user's call, when the GPU path cannot start
+    _settings.update(new)
+
+
+def get_context(attr_key: str) -> Any:
+    """The current value of a context setting ("mode", "device_target", ...)."""
+    if attr_key not in _settings and attr_key not in _ACCEPTED_AND_STORED:
+        raise ValueError(f"For 'get_context', the argument 'attr_key' {attr_key!r} is not recognized; "
+                         f"expected one of {sorted(set(_settings) | _ACCEPTED_AND_STORED)}.")
+    return _settings.get(attr_key)

@@ -1,0 +1,77 @@
+"""MindSpore's dtype names (``mstype.float32`` prints as ``Float32``) mapped to NumPy dtypes.
+
+Import it as MindSpore code does: ``from mini_autograd import dtype as mstype``. A Tensor stores a
+NumPy (or device) array; its ``.dtype`` is looked up here from the array's NumPy dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Type:
+    """One MindSpore dtype: its printed name (``Float32``) and the NumPy dtype behind it."""
+
+    __slots__ = ("name", "np_dtype")
+
+    def __init__(self, name: str, np_dtype: type) -> None:
+        self.name = name
+        self.np_dtype = np.dtype(np_dtype)
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Type) and other.np_dtype == self.np_dtype
+
+    def __hash__(self) -> int:
+        return hash(self.np_dtype)
+
+
+float16 = Type("Float16", np.float16)
+float32 = Type("Float32", np.float32)
+float64 = Type("Float64", np.float64)
+int8 = Type("Int8", np.int8)
+int16 = Type("Int16", np.int16)
+int32 = Type("Int32", np.int32)
+int64 = Type("Int64", np.int64)
+uint8 = Type("UInt8", np.uint8)
+bool_ = Type("Bool", np.bool_)
+float_ = float32
+half = float16
+single = float32
+double = float64
+int_ = int64
+
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
+_BY_NUMPY = {t.np_dtype: t for t in _ALL}
+
+
+def from_numpy(np_dtype: np.dtype) -> Type:
+    """The MindSpore dtype of a NumPy dtype; TypeError for one MindSpore has no name for."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(f"For 'Tensor', the dtype must be one of "
+                        f"{', '.join(t.name for t in _ALL)}, but got NumPy dtype '{np_dtype}'.") from None
+
+
+def to_numpy(dtype: "Type | np.dtype | type") -> np.dtype:
+    """The NumPy dtype for a MindSpore dtype (NumPy dtypes pass through)."""
+    if isinstance(dtype, Type):
+        return dtype.np_dtype
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"For 'dtype', expected a mindspore dtype such as mstype.float32, "
+                        f"but got {dtype!r}.") from None
+    from_numpy(np_dtype)  # reject dtypes MindSpore has no name for
+    return np_dtype
+
+
+def is_float(np_dtype: np.dtype) -> bool:
+    return np_dtype.kind == "f"
+
+
+dtype_to_nptype = to_numpy

@@ -1,0 +1,392 @@
+"""The gradient transforms: one runner behind ForwardValueAndGrad, GradOperation and value_and_grad.
+
+A call (1) runs the network while a tape records (PYNATIVE_MODE) or replays the graph traced for
+this input signature (GRAPH_MODE), (2) seeds each output with its sensitivity -- ones, or the last
+positional argument when sens_param=True --, (3) runs the backward sweep and (4) picks the
+gradients MindSpore returns for the flags, in ``pick``. It keeps what a Trace needs for viz.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Sequence
+
+from . import context as _context
+from . import tape as _tape
+from . import trace as _trace
+from .backward import backward
+from .graph_mode import Graph, signature
+from .tensor import Parameter, ParameterTuple, Tensor
+
+
+def check_bool(who: str, **flags: Any) -> None:
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"For '{who}', the argument '{name}' should be bool, but got "
+                            f"{type(value).__name__} ({value!r}).")
+
+
+def check_weights(who: str, weights: Any) -> tuple:
+    """get_by_list needs a ParameterTuple, or a list/tuple of Parameters."""
+    if isinstance(weights, Parameter) or not isinstance(weights, (ParameterTuple, list, tuple)):
+        got = "a single Parameter" if isinstance(weights, Parameter) else type(weights).__name__
+        raise TypeError(f"For '{who}', when get_by_list is True, 'weights' should be a ParameterTuple "
+                        f"(or a list or tuple of Parameters), but got {got}. "
+                        f"Use ParameterTuple(net.trainable_params()).")
+    for i, w in enumerate(weights):
+        if not isinstance(w, Parameter):
+            raise TypeError(f"For '{who}', every element of 'weights' should be a Parameter, "
+                            f"but element {i} is {type(w).__name__}.")
+    return tuple(weights)
+
+
+def pick(input_grads: Sequence, weight_grads: Sequence | None, positions: Any) -> Any:
+    """MindSpore's returned structure.
+
+    positions is an int (the gradient of that input, a Tensor), a tuple (a tuple over those inputs)
+    or None (no input gradients). With weights: a tuple over weights alone when positions is None,
+    else ``(inputs, weights)``. ForwardValueAndGrad's flags map to this as: neither -> 0;
+    get_all -> every input; get_by_list -> None with weights; both -> every input with weights.
+    """
+    if isinstance(positions, int):
+        chosen = input_grads[positions]
+    elif positions is not None:
+        chosen = tuple(input_grads[p] for p in positions)
+    if weight_grads is None:
+        return chosen
+    if positions is None:
+        return tuple(weight_grads)
+    return chosen, tuple(weight_grads)
+
+
+def _arg_names(fn: Any) -> tuple[list, int, int | None]:
+    """The network's argument names, how many it needs and at most takes (None: any number)."""
+    target = fn.construct if hasattr(fn, "construct") and hasattr(fn, "cells_and_names") else fn
+    try:
+        params = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):
+        return [], 0, None
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    needed = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                 and p.default is p.empty)
+    most = None if any(p.kind == p.VAR_POSITIONAL for p in params) else len(names)
+    return names, needed, most
+
+
+class GradRunner:
+    """Runs a network and its backward pass; ``who`` names the public API in error messages."""
+
+    def __init__(self, fn: Any, who: str, positions: Any, weights: tuple | None, sens_param: bool,
+                 has_aux: bool = False, flags: dict | None = None, sens_fill: float = 1.0) -> None:
+        from .nn.cell import Cell
+        if not isinstance(fn, Cell) and not (callable(fn) and (inspect.isfunction(fn) or inspect.ismethod(fn)
+                                                                or hasattr(fn, "__call__"))):
+            raise TypeError(f"For '{who}', the argument 'network' should be a Cell or a function, "
+                            f"but got {type(fn).__name__}.")
+        if isinstance(fn, (Tensor, type)):
+            raise TypeError(f"For '{who}', the argument 'network' should be a Cell or a function, "
+                            f"but got {type(fn).__name__}.")
+        self.fn = fn
+        self.who = who
+        self.positions = positions
+        self.weights = weights
+        self.sens_param = sens_param
+        self.has_aux = has_aux
+        self.flags = flags or {}
+        self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
+        self.arg_names, self.needed, self.most = _arg_names(fn)
+        self.graphs: dict = {}
+        self.last: Record | None = None
+
+    # -- the call ------------------------------------------------------------------------------
+    def __call__(self, *args: Any) -> tuple[Any, Any]:
+        args, sens = self._split_sens(args)
+        positions = tuple(range(len(args))) if self.positions == () else self.positions
+        self._check_inputs(args, positions)
+        mode = _context._settings["mode"]
+        if mode == _context.GRAPH_MODE:
+            key = signature(args, (args[0]._backend.name if args and isinstance(args[0], Tensor) else "",
+                                   getattr(self.fn, "training", None)))
+            graph = self.graphs.get(key)
+            if graph is None:
+                tape, out = self._record(args, tracing=True)
+                graph = Graph(tape, self._output_slots(tape, out))
+                values, replayed = tape.values, False
+                self.graphs[key] = graph
+            else:
+                xp = self._backend(args)
+                values, replayed = graph.replay(xp, args), True
+            nodes, leaves, scopes, out_slots = graph.nodes, graph.leaves, graph.scopes, graph.outputs
+        else:
+            tape, out = self._record(args, tracing=False)
+            out_slots = self._output_slots(tape, out)
+            nodes, leaves, scopes, values, replayed = tape.nodes, tape.leaves, tape.scopes, tape.values, False
+
+        xp = self._backend(args)
+        is_tuple = isinstance(out_slots, tuple)
+        slots = out_slots if is_tuple else (out_slots,)
+        outputs = [Tensor._make(values[s], xp) for s in slots]
+        seeds = self._seeds(xp, outputs, sens, is_tuple, values, slots)
+        grads, steps = backward(xp, nodes, values, seeds)
+
+        input_slots = {leaf.index: s for s, leaf in leaves.items() if leaf.role == "input"}
+        input_grads = [self._grad(xp, grads, input_slots.get(i), a) for i, a in enumerate(args)]
+        weight_grads = None
+        if self.weights is not None:
+            param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
+            weight_grads = [self._grad(xp, grads, param_slots.get(id(w)), w) for w in self.weights]
+        result = pick(input_grads, weight_grads, positions)
+
+        value = tuple(outputs) if is_tuple else outputs[0]
+        self.last = Record(self, nodes, values, leaves, scopes, grads, steps, slots, seeds, mode,
+                           replayed, xp, input_slots, weight_grads is not None, positions)
+        _trace._set_last(self.last)
+        return value, result
+
+    # -- pieces ---------------------------------------------------------------------------------
+    def _split_sens(self, args: tuple) -> tuple[tuple, Any]:
+        if not self.sens_param:
+            return args, None
+        if not args or (self.most is not None and len(args) <= self.needed):
+            raise TypeError(f"For '{self.who}', sens_param is True, so the sensitivity must be passed as "
+                            f"the last positional argument after the network's {self.needed} input(s), "
+                            f"but got {len(args)} argument(s) in all.")
+        return args[:-1], args[-1]
+
+    def _check_inputs(self, args: tuple, positions: Any) -> None:
+        for p in (positions,) if isinstance(positions, int) else (positions or ()):
+            if p >= len(args):
+                raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                                 f"but the network got {len(args)} input(s).")
+            if not isinstance(args[p], Tensor):
+                raise TypeError(f"For '{self.who}', input {p} is differentiated, so it should be a Tensor, "
+                                f"but got {type(args[p]).__name__}.")
+
+    @staticmethod
+    def _backend(args: tuple) -> Any:
+        for a in args:
+            if isinstance(a, Tensor):
+                return a._backend
+        from . import backends
+        return backends.current()
+
+    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any]:
+        """Run the network once while a fresh tape records it. Nothing is left behind on error."""
+        if _tape.active is not None:
+            raise RuntimeError(f"'{self.who}' was called while another gradient transform was recording; "
+                               f"mini_autograd computes first-order gradients only, one transform at a time.")
+        tape = _tape.Tape()
+        call_args = []
+        seen = set()
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                if id(a) in seen:  # the same tensor at two positions: each position is its own input
+                    a = Tensor._make(a._data, a._backend)
+                seen.add(id(a))
+                tape.add_input(a, i)
+            call_args.append(a)
+        _tape.active, _tape.tracing = tape, tracing
+        try:
+            out = self.fn(*call_args)
+        finally:
+            _tape.active, _tape.tracing = None, False
+        return tape, out
+
+    def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
+        outs = out if isinstance(out, (tuple, list)) else None
+        if outs is not None and not outs:
+            raise TypeError(f"For '{self.who}', the network returned an empty {type(out).__name__}; "
+                            f"expected a Tensor or a tuple of Tensors.")
+        for o in (outs if outs is not None else (out,)):
+            if not isinstance(o, Tensor):
+                raise TypeError(f"For '{self.who}', the network should return a Tensor or a tuple of Tensors, "
+                                f"but returned {type(o).__name__}.")
+        if outs is None:
+            return tape.slot(out)
+        return tuple(tape.slot(o) for o in outs)
+
+    def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, values: list, slots: tuple) -> dict:
+        seeds: dict = {}
+        if self.has_aux:  # only the first output is differentiated; the rest ride along
+            outputs, slots = outputs[:1], slots[:1]
+        if sens is None:
+            given = [None] * len(outputs)
+        elif is_tuple and not self.has_aux:
+            if not isinstance(sens, (tuple, list)) or len(sens) != len(outputs):
+                got = f"a tuple of {len(sens)}" if isinstance(sens, (tuple, list)) else type(sens).__name__
+                raise ValueError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
+                                 f"sensitivity should be a tuple of {len(outputs)} Tensors, but got {got}.")
+            given = list(sens)
+        else:
+            given = [sens]
+        for i, (o, s, slot) in enumerate(zip(outputs, given, slots)):
+            if s is None:
+                seed = xp.full(o._data.shape, self.sens_fill, o._data.dtype)
+            else:
+                if not isinstance(s, Tensor):
+                    raise TypeError(f"For '{self.who}', the sensitivity should be a Tensor, "
+                                    f"but got {type(s).__name__}.")
+                if s.shape != o.shape:
+                    which = f" of output {i}" if is_tuple else ""
+                    raise ValueError(f"For '{self.who}', the sensitivity{which} should have the output's shape "
+                                     f"{list(o.shape)}, but got shape {list(s.shape)}.")
+                if s._backend is not xp:
+                    raise RuntimeError(f"For '{self.who}', the sensitivity is on {s.device} but the network "
+                                       f"ran on {xp.name}.")
+                seed = s._data if s._data.dtype == o._data.dtype else xp.cast(s._data, o._data.dtype)
+            seeds[slot] = seed if slot not in seeds else xp.add(seeds[slot], seed)
+        return seeds
+
+    @staticmethod
+    def _grad(xp: Any, grads: list, slot: int | None, like: Any) -> Any:
+        """The gradient at ``slot`` as a Tensor: zeros of ``like``'s shape where nothing flowed."""
+        if not isinstance(like, Tensor):
+            return None
+        g = grads[slot] if slot is not None else None
+        if g is None:
+            g = xp.zeros(like._data.shape, like._data.dtype)
+        return Tensor._make(g, xp)
+
+
+class Record:
+    """What one call kept, turned into a Trace only when someone asks for it."""
+
+    def __init__(self, runner: GradRunner, nodes, values, leaves, scopes, grads, steps, out_slots, seeds,
+                 mode, replayed, xp, input_slots, with_weights, positions) -> None:
+        self.runner = runner
+        self.parts = (nodes, values, leaves, scopes, grads, steps, out_slots, seeds, mode, replayed, xp,
+                      input_slots, with_weights, positions)
+        self._trace: _trace.Trace | None = None
+
+    def trace(self) -> _trace.Trace:
+        if self._trace is None:
+            self._trace = self._build()
+        return self._trace
+
+    def _build(self) -> _trace.Trace:
+        (nodes, values, leaves, scopes, grads, steps, out_slots, seeds, mode, replayed, xp,
+         input_slots, with_weights, positions) = self.parts
+        runner = self.runner
+        host = xp.to_numpy
+        producer = {n.output: k for k, n in enumerate(nodes)}
+        returned: dict[int, str] = {}
+        wanted = [positions] if isinstance(positions, int) else list(positions or ())
+        prefix_in = "inputs" if with_weights and positions is not None else "grads"
+        for p in wanted:
+            if p in input_slots:
+                returned[input_slots[p]] = f"{prefix_in}[{p}]" if not isinstance(positions, int) else (
+                    "inputs" if with_weights else "grad")
+        if runner.weights is not None:
+            param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
+            for j, w in enumerate(runner.weights):
+                if id(w) in param_slots:
+                    returned[param_slots[id(w)]] = f"weights[{j}]"
+        tensors = []
+        for slot, value in enumerate(values):
+            leaf = leaves.get(slot)
+            role = leaf.role if leaf is not None else "intermediate"
+            name = ""
+            index = None
+            if role == "input":
+                index = leaf.index
+                name = runner.arg_names[index] if index < len(runner.arg_names) else f"input{index}"
+            elif role == "parameter":
+                name = leaf.param.name
+            g = grads[slot]
+            tensors.append(_trace.TensorInfo(
+                id=slot, role=role, name=name, shape=tuple(value.shape), dtype=_dtype_name(value),
+                value=host(value), grad=None if g is None else host(g), producer=producer.get(slot),
+                input_index=index, output_index=out_slots.index(slot) if slot in out_slots else None,
+                returned_as=returned.get(slot)))
+        node_infos = [_trace.NodeInfo(id=k, op=n.prim.name, attrs={**n.prim.attributes(), **_plain(n.attrs)},
+                                      inputs=list(n.inputs), output=n.output, scope=n.scope)
+                      for k, n in enumerate(nodes)]
+        scope_infos = _scopes(runner.fn, scopes)
+        step_infos = [_trace.StepInfo(index=i, node=s.node, dout=host(s.dout),
+                                      grads=[None if g is None else host(g) for g in s.grads],
+                                      accumulated=list(s.accumulated)) for i, s in enumerate(steps)]
+        return _trace.Trace(
+            tensors=tensors, nodes=node_infos, scopes=scope_infos, steps=step_infos,
+            outputs=list(out_slots), sens=[host(seeds[s]) for s in dict.fromkeys(out_slots) if s in seeds],
+            flags=dict(runner.flags), mode="GRAPH_MODE" if mode == _context.GRAPH_MODE else "PYNATIVE_MODE",
+            device=xp.name, replayed=replayed)
+
+
+def _dtype_name(array: Any) -> str:
+    from .dtype import from_numpy
+    return from_numpy(array.dtype).name
+
+
+def _plain(attrs: dict) -> dict:
+    return {k: (str(v) if k == "dtype" else v) for k, v in attrs.items()}
+
+
+def _scopes(fn: Any, scopes: list) -> list:
+    """Name each recorded scope by the cell's attribute path inside the network."""
+    paths: dict[int, str] = {}
+    if hasattr(fn, "cells_and_names"):
+        for path, cell in fn.cells_and_names():
+            paths.setdefault(id(cell), path)
+    infos = []
+    for i, (cell, parent) in enumerate(scopes):
+        if cell is None:
+            infos.append(_trace.ScopeInfo(id=i, parent=parent, path="", cell=""))
+        else:
+            infos.append(_trace.ScopeInfo(id=i, parent=parent, path=paths.get(id(cell), type(cell).__name__),
+                                          cell=type(cell).__name__))
+    return infos
+
+
+# -- the public transforms ------------------------------------------------------------------------
+
+class GradOperation:
+    """``GradOperation(get_all, get_by_list, sens_param)(network, weights)(*inputs)`` -> gradients."""
+
+    def __init__(self, get_all: bool = False, get_by_list: bool = False, sens_param: bool = False) -> None:
+        check_bool("GradOperation", get_all=get_all, get_by_list=get_by_list, sens_param=sens_param)
+        self.get_all, self.get_by_list, self.sens_param = get_all, get_by_list, sens_param
+
+    def __call__(self, fn: Any, weights: Any = None) -> Any:
+        w = check_weights("GradOperation", weights) if self.get_by_list else None
+        runner = GradRunner(fn, "GradOperation", positions_for(self.get_all, self.get_by_list), w, self.sens_param,
+                            flags={"get_all": self.get_all, "get_by_list": self.get_by_list,
+                                   "sens_param": self.sens_param})
+
+        def grad_fn(*args: Any) -> Any:
+            return runner(*args)[1]
+
+        grad_fn.runner = runner  # type: ignore[attr-defined]
+        return grad_fn
+
+
+def positions_for(get_all: bool, get_by_list: bool) -> Any:
+    """ForwardValueAndGrad's flags as input positions: () stands for 'every input'."""
+    if get_all:
+        return ()
+    return None if get_by_list else 0
+
+
+def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux: bool = False) -> Any:
+    """MindSpore 2.x's functional form: ``value_and_grad(fn, grad_position, weights)(*inputs)``
+    returns ``(value, grads)``; grads of the inputs at grad_position (an int or a tuple; None for
+    none) and, when weights are given, ``(input_grads, weight_grads)``."""
+    check_bool("value_and_grad", has_aux=has_aux)
+    if grad_position is None and weights is None:
+        raise ValueError("For 'value_and_grad', 'grad_position' and 'weights' cannot both be None: "
+                         "there would be nothing to differentiate.")
+    if grad_position is not None:
+        ps = (grad_position,) if isinstance(grad_position, int) else grad_position
+        if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
+                isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in ps):
+            raise TypeError(f"For 'value_and_grad', 'grad_position' should be a non-negative int or a tuple "
+                            f"of them, but got {grad_position!r}.")
+    w = None
+    if weights is not None:
+        w = (weights,) if isinstance(weights, Parameter) else check_weights("value_and_grad", weights)
+    runner = GradRunner(fn, "value_and_grad", grad_position, w, False, has_aux=has_aux,
+                        flags={"grad_position": grad_position, "has_aux": has_aux})
+
+    def vg_fn(*args: Any) -> Any:
+        return runner(*args)
+
+    vg_fn.runner = runner  # type: ignore[attr-defined]
+    return vg_fn

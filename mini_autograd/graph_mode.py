@@ -1,0 +1,53 @@
+"""GRAPH_MODE: a tape kept as a static graph, traced once per input signature and replayed.
+
+Tracing runs ``construct`` once while recording, with reading a tensor's value forbidden (a Python
+``if`` on a tensor cannot be recorded; tensor.py raises and points to PYNATIVE_MODE). Replaying
+fills the leaves -- inputs from the call, parameters with their current values, constants as
+recorded -- and runs each node's forward in tape order, without calling ``construct`` again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .tape import Tape
+
+
+def signature(args: tuple, extra: tuple) -> tuple:
+    """What a graph is specialised on: each argument's shape and dtype (or value), plus ``extra``."""
+    key = []
+    for a in args:
+        data = getattr(a, "_data", None)
+        if data is not None:
+            key.append((data.shape, data.dtype.str))
+        else:
+            key.append(("value", type(a).__name__, repr(a)))
+    return tuple(key) + extra
+
+
+class Graph:
+    """A finished tape without its values: nodes, leaves and where the outputs are."""
+
+    __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves")
+
+    def __init__(self, tape: Tape, outputs: tuple) -> None:
+        self.nodes = tape.nodes
+        self.size = len(tape.values)
+        self.leaves = tape.leaves
+        self.scopes = tape.scopes
+        self.outputs = outputs
+        self.inputs = [(s, leaf.index) for s, leaf in tape.leaves.items() if leaf.role == "input"]
+        self.params = [(s, leaf.param) for s, leaf in tape.leaves.items() if leaf.role == "parameter"]
+        self.constants = [(s, tape.values[s]) for s, leaf in tape.leaves.items() if leaf.role == "constant"]
+
+    def replay(self, xp: Any, args: tuple) -> list:
+        """Values of every slot for new inputs and the parameters' current values."""
+        values: list = [None] * self.size
+        for slot, index in self.inputs:
+            values[slot] = args[index]._data
+        for slot, param in self.params:
+            values[slot] = param._data
+        for slot, value in self.constants:
+            values[slot] = value
+        for node in self.nodes:
+            values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
+        return values

@@ -1,0 +1,146 @@
+"""Cell: MindSpore's building block. ``construct`` is the forward computation; ``__call__`` runs it.
+
+Assigning a Parameter or a Cell to an attribute registers it, which is how ``trainable_params()``
+finds every weight and how parameters get MindSpore's names: a Parameter without a name takes the
+attribute's name, and a cell held as ``net`` prefixes ``net.`` to the names of everything in it.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .. import tape as _tape
+from ..tensor import Parameter
+
+
+class Cell:
+    """Base class of networks and layers. Subclasses call ``super().__init__()`` and define ``construct``."""
+
+    def __init__(self, auto_prefix: bool = True, flags: Any = None) -> None:
+        object.__setattr__(self, "_params", {})
+        object.__setattr__(self, "_cells", {})
+        object.__setattr__(self, "_auto_prefix", auto_prefix)
+        object.__setattr__(self, "training", False)
+        object.__setattr__(self, "requires_grad", False)
+
+    # -- registration ---------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_params")
+        if params is None:
+            raise AttributeError(f"{type(self).__name__}: super().__init__() must be called in __init__ "
+                                 f"before assigning attribute {name!r}.")
+        cells = self.__dict__["_cells"]
+        if isinstance(value, Parameter):
+            if value.name == Parameter._DEFAULT_NAME:
+                value.name = name
+            params[name] = value
+            cells.pop(name, None)
+        elif isinstance(value, Cell):
+            if self._auto_prefix:
+                value._prefix_names(name + ".")
+            cells[name] = value
+            params.pop(name, None)
+        else:
+            params.pop(name, None)
+            cells.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._params.pop(name, None)
+        self._cells.pop(name, None)
+        object.__delattr__(self, name)
+
+    def _parameter_paths(self) -> Iterator[tuple[str, Parameter]]:
+        """(path, parameter) pairs used for naming. A cell made with auto_prefix=False (the wrappers:
+        WithLossCell, TrainOneStepCell, ForwardValueAndGrad) adds nothing to the path: its
+        parameters keep the names they have."""
+        if not self._auto_prefix:
+            for p in self.get_parameters():
+                yield p.name, p
+            return
+        yield from self.parameters_and_names()
+
+    def _prefix_names(self, prefix: str) -> None:
+        for path, p in list(self._parameter_paths()):
+            p.name = prefix + path
+
+    # -- walking the tree ---------------------------------------------------------------------------
+    def cells_and_names(self, cell_name: str = "") -> Iterator[tuple[str, "Cell"]]:
+        """This cell and every cell below it, with attribute paths ("", "net", "net.fc1", ...)."""
+        seen: set[int] = set()
+        stack = [(cell_name, self)]
+        while stack:
+            path, cell = stack.pop(0)
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            yield path, cell
+            children = [(f"{path}.{n}" if path else n, c) for n, c in cell._cells.items()]
+            stack[0:0] = children
+
+    def cells(self) -> list:
+        return list(self._cells.values())
+
+    def name_cells(self) -> dict:
+        return dict(self._cells)
+
+    def parameters_and_names(self, name_prefix: str = "", expand: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once, with its attribute path ("net.fc1.weight")."""
+        seen: set[int] = set()
+        cells = self.cells_and_names(name_prefix) if expand else [(name_prefix, self)]
+        for path, cell in cells:
+            for name, p in cell._params.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{path}.{name}" if path else name), p
+
+    def get_parameters(self, expand: bool = True) -> Iterator[Parameter]:
+        for _, p in self.parameters_and_names(expand=expand):
+            yield p
+
+    def trainable_params(self, recurse: bool = True) -> list:
+        """The parameters with requires_grad=True, in registration order."""
+        return [p for p in self.get_parameters(expand=recurse) if p.requires_grad]
+
+    def untrainable_params(self, recurse: bool = True) -> list:
+        return [p for p in self.get_parameters(expand=recurse) if not p.requires_grad]
+
+    def insert_param_to_cell(self, param_name: str, param: Parameter, check_name_contain_dot: bool = True) -> None:
+        setattr(self, param_name, param)
+
+    def set_grad(self, requires_grad: bool = True) -> "Cell":
+        object.__setattr__(self, "requires_grad", requires_grad)
+        return self
+
+    def set_train(self, mode: bool = True) -> "Cell":
+        for _, cell in self.cells_and_names():
+            object.__setattr__(cell, "training", mode)
+        return self
+
+    # -- running ---------------------------------------------------------------------------------
+    def construct(self, *inputs: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define construct().")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        tape = _tape.active
+        if tape is None:
+            return self.construct(*args, **kwargs)
+        previous = tape.enter(self)  # ops inside belong to this cell, for viz's boxes
+        try:
+            return self.construct(*args, **kwargs)
+        finally:
+            tape.scope = previous
+
+    # -- printing -------------------------------------------------------------------------------
+    def extend_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}<{self.extend_repr()}>"
+        if not self._cells:
+            return head
+        lines = [f"{type(self).__name__}<"]
+        for name, cell in self._cells.items():
+            body = repr(cell).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append("  >")
+        return "\n".join(lines)

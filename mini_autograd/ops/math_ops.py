@@ -1,0 +1,367 @@
+"""The primitives: forward and vjp side by side, the derivative as a one-line comment above vjp.
+
+``vjp(xp, dout, out, *inputs)`` receives the gradient of the output (``dout``), the output itself and
+the inputs, and returns one gradient per input, each shaped like the *broadcast* result: backward.py
+sums it back to the input's shape (unbroadcast). ``xp`` is the backend (backends/numpy_backend.py).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import dtype as _dtype
+from .. import tensor as _tensor_module
+from ..tensor import Tensor
+from .primitive import _NO_ATTRS, Primitive, apply
+
+
+def _shape(shape: tuple) -> list:
+    return list(shape)
+
+
+# -- elementwise, two inputs, NumPy broadcasting ------------------------------------------------
+
+class _Binary(Primitive):
+    def __call__(self, x: Any, y: Any) -> Tensor:
+        x, y = self.tensors((x, y))
+        if x._data.shape != y._data.shape:
+            try:
+                np.broadcast_shapes(x._data.shape, y._data.shape)
+            except ValueError:
+                raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
+                                 f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
+        return apply(self, (x, y), _NO_ATTRS)
+
+
+class Add(_Binary):
+    name = "Add"
+
+    def forward(self, xp, x, y):
+        return xp.add(x, y)
+
+    # d(x+y)/dx = 1, d(x+y)/dy = 1
+    def vjp(self, xp, dout, out, x, y):
+        return dout, dout
+
+
+class Sub(_Binary):
+    name = "Sub"
+
+    def forward(self, xp, x, y):
+        return xp.sub(x, y)
+
+    # d(x-y)/dx = 1, d(x-y)/dy = -1
+    def vjp(self, xp, dout, out, x, y):
+        return dout, xp.neg(dout)
+
+
+class Mul(_Binary):
+    name = "Mul"
+
+    def forward(self, xp, x, y):
+        return xp.mul(x, y)
+
+    # d(xy)/dx = y, d(xy)/dy = x
+    def vjp(self, xp, dout, out, x, y):
+        return xp.mul(dout, y), xp.mul(dout, x)
+
+
+class Div(_Binary):
+    name = "Div"
+
+    def forward(self, xp, x, y):
+        return xp.div(x, y)
+
+    # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2 = -out/y
+    def vjp(self, xp, dout, out, x, y):
+        dx = xp.div(dout, y)
+        return dx, xp.neg(xp.mul(dx, out))
+
+
+# -- elementwise, one input ---------------------------------------------------------------------
+
+class _Unary(Primitive):
+    def __call__(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For '{self.name}', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        return apply(self, (x,), _NO_ATTRS)
+
+
+class Neg(_Unary):
+    name = "Neg"
+
+    def forward(self, xp, x):
+        return xp.neg(x)
+
+    # d(-x)/dx = -1
+    def vjp(self, xp, dout, out, x):
+        return (xp.neg(dout),)
+
+
+class Square(_Unary):
+    name = "Square"
+
+    def forward(self, xp, x):
+        return xp.square(x)
+
+    # d(x^2)/dx = 2x
+    def vjp(self, xp, dout, out, x):
+        return (xp.mul(dout, xp.add(x, x)),)
+
+
+class Exp(_Unary):
+    name = "Exp"
+
+    def forward(self, xp, x):
+        return xp.exp(x)
+
+    # d(e^x)/dx = e^x = out
+    def vjp(self, xp, dout, out, x):
+        return (xp.mul(dout, out),)
+
+
+class Log(_Unary):
+    name = "Log"
+
+    def forward(self, xp, x):
+        return xp.log(x)
+
+    # d(log x)/dx = 1/x
+    def vjp(self, xp, dout, out, x):
+        return (xp.div(dout, x),)
+
+
+class Tanh(_Unary):
+    name = "Tanh"
+
+    def forward(self, xp, x):
+        return xp.tanh(x)
+
+    # d(tanh x)/dx = 1 - tanh(x)^2 = 1 - out^2
+    def vjp(self, xp, dout, out, x):
+        one = xp.full((), 1, out.dtype)
+        return (xp.mul(dout, xp.sub(one, xp.mul(out, out))),)
+
+
+class Sigmoid(_Unary):
+    name = "Sigmoid"
+
+    def forward(self, xp, x):
+        return xp.sigmoid(x)
+
+    # d(sigmoid x)/dx = sigmoid(x) (1 - sigmoid(x)) = out (1 - out)
+    def vjp(self, xp, dout, out, x):
+        one = xp.full((), 1, out.dtype)
+        return (xp.mul(dout, xp.mul(out, xp.sub(one, out))),)
+
+
+class ReLU(_Unary):
+    name = "ReLU"
+
+    def forward(self, xp, x):
+        return xp.relu(x)
+
+    # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore)
+    def vjp(self, xp, dout, out, x):
+        return (xp.relu_grad(dout, x),)
+
+
+class Pow(Primitive):
+    """``x ** exponent`` for a Python-number exponent."""
+
+    name = "Pow"
+
+    def __call__(self, x: Any, exponent: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Pow', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+            raise TypeError(f"For 'Pow', mini_autograd takes a Python number as 'exponent', "
+                            f"but got {type(exponent).__name__}.")
+        return apply(self, (x,), {"exponent": exponent})
+
+    def forward(self, xp, x, exponent):
+        return xp.power(x, xp.full((), exponent, x.dtype))
+
+    # d(x^p)/dx = p x^(p-1)
+    def vjp(self, xp, dout, out, x, exponent):
+        p = xp.full((), exponent, x.dtype)
+        return (xp.mul(dout, xp.mul(p, xp.power(x, xp.full((), exponent - 1, x.dtype)))),)
+
+
+# -- matrix product ------------------------------------------------------------------------------
+
+class MatMul(Primitive):
+    """``op(x) @ op(y)`` for 2-D x and y, op transposing when ``transpose_a``/``transpose_b`` is set."""
+
+    name = "MatMul"
+
+    def __init__(self, transpose_a: bool = False, transpose_b: bool = False) -> None:
+        for arg, value in (("transpose_a", transpose_a), ("transpose_b", transpose_b)):
+            if not isinstance(value, bool):
+                raise TypeError(f"For 'MatMul', the argument '{arg}' should be bool, "
+                                f"but got {type(value).__name__}.")
+        self.transpose_a = transpose_a
+        self.transpose_b = transpose_b
+
+    def __call__(self, x: Any, y: Any) -> Tensor:
+        for arg, t in (("x", x), ("y", y)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"For 'MatMul', the input '{arg}' should be a Tensor, but got {type(t).__name__}.")
+            if t.ndim != 2:
+                raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {_shape(t.shape)}.")
+        ta, tb = self.transpose_a, self.transpose_b
+        k_x = x._data.shape[0 if ta else 1]
+        k_y = y._data.shape[1 if tb else 0]
+        if k_x != k_y:
+            raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {_shape(x.shape)}, "
+                             f"transpose_a={ta}) gives {k_x} columns and y (shape {_shape(y.shape)}, "
+                             f"transpose_b={tb}) gives {k_y} rows.")
+        return apply(self, (x, y), _NO_ATTRS)
+
+    def forward(self, xp, x, y):
+        return xp.matmul(x, y, self.transpose_a, self.transpose_b)
+
+    # out = A B with A = op(x), B = op(y):  dA = dout B^T,  dB = A^T dout,
+    # then transposed back where op transposed (dx = dA^T when transpose_a).
+    def vjp(self, xp, dout, out, x, y):
+        ta, tb = self.transpose_a, self.transpose_b
+        dx = xp.matmul(y, dout, tb, True) if ta else xp.matmul(dout, y, False, not tb)
+        dy = xp.matmul(dout, x, True, ta) if tb else xp.matmul(x, dout, not ta, False)
+        return dx, dy
+
+
+# -- reductions ----------------------------------------------------------------------------------
+
+def _axes(prim: str, axis: Any, ndim: int) -> tuple:
+    """Normalise ``axis`` (int, tuple, list, or () for all axes) to sorted non-negative ints."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, tuple, list)):
+        raise TypeError(f"For '{prim}', the argument 'axis' should be an int, a tuple or a list, "
+                        f"but got {type(axis).__name__}.")
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if not axes:
+        return tuple(range(ndim))
+    out = []
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, int) or not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"For '{prim}', every axis should be an int in [{-ndim}, {ndim}), but got {axis!r}.")
+        out.append(a % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"For '{prim}', the axes should not repeat, but got {axis!r}.")
+    return tuple(sorted(out)) if ndim else ()
+
+
+class _Reduce(Primitive):
+    def __init__(self, keep_dims: bool = False) -> None:
+        if not isinstance(keep_dims, bool):
+            raise TypeError(f"For '{self.name}', the argument 'keep_dims' should be bool, "
+                            f"but got {type(keep_dims).__name__}.")
+        self.keep_dims = keep_dims
+
+    def __call__(self, x: Any, axis: Any = ()) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For '{self.name}', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        return apply(self, (x,), {"axis": _axes(self.name, axis, x.ndim)})
+
+    def _spread(self, xp, dout, x, axis):
+        """Send dout back over the reduced axes: every input element gets its row's gradient."""
+        if not self.keep_dims:
+            kept = tuple(1 if i in axis else n for i, n in enumerate(x.shape))
+            dout = xp.reshape(dout, kept)
+        return xp.broadcast_to(dout, x.shape)
+
+
+class ReduceSum(_Reduce):
+    name = "ReduceSum"
+
+    def forward(self, xp, x, axis):
+        return xp.sum(x, axis, self.keep_dims)
+
+    # d(sum_i x_i)/dx_j = 1
+    def vjp(self, xp, dout, out, x, axis):
+        return (self._spread(xp, dout, x, axis),)
+
+
+class ReduceMean(_Reduce):
+    name = "ReduceMean"
+
+    def forward(self, xp, x, axis):
+        count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
+        return xp.div(xp.sum(x, axis, self.keep_dims), xp.full((), count, x.dtype))
+
+    # d(mean_i x_i)/dx_j = 1/n
+    def vjp(self, xp, dout, out, x, axis):
+        count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
+        return (xp.div(self._spread(xp, dout, x, axis), xp.full((), count, dout.dtype)),)
+
+
+# -- shapes and dtypes -------------------------------------------------------------------------------
+
+class Reshape(Primitive):
+    name = "Reshape"
+
+    def __call__(self, x: Any, shape: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Reshape', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        if isinstance(shape, int):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                           for n in shape):
+            raise TypeError(f"For 'Reshape', the argument 'shape' should be a tuple of ints, but got {shape!r}.")
+        try:
+            target = np.broadcast_to(0, x.shape).reshape(shape).shape  # a zero-cost view: checks -1 and size
+        except ValueError:
+            raise ValueError(f"For 'Reshape', a tensor of shape {_shape(x.shape)} ({x.size} elements) cannot be "
+                             f"reshaped to {list(shape)}.") from None
+        return apply(self, (x,), {"shape": tuple(target)})
+
+    def forward(self, xp, x, shape):
+        return xp.reshape(x, shape)
+
+    # reshaping moves no values: the gradient takes the input's shape back
+    def vjp(self, xp, dout, out, x, shape):
+        return (xp.reshape(dout, x.shape),)
+
+
+class Transpose(Primitive):
+    name = "Transpose"
+
+    def __call__(self, x: Any, perm: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Transpose', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        if not isinstance(perm, (tuple, list)) or sorted(perm) != list(range(x.ndim)):
+            raise ValueError(f"For 'Transpose', 'perm' should be a permutation of {tuple(range(x.ndim))} "
+                             f"for a tensor of shape {_shape(x.shape)}, but got {perm!r}.")
+        return apply(self, (x,), {"perm": tuple(perm)})
+
+    def forward(self, xp, x, perm):
+        return xp.transpose(x, perm)
+
+    # a permutation of axes: the gradient is permuted back by the inverse permutation
+    def vjp(self, xp, dout, out, x, perm):
+        return (xp.transpose(dout, tuple(int(i) for i in np.argsort(perm))),)
+
+
+class Cast(Primitive):
+    name = "Cast"
+
+    def __call__(self, x: Any, dtype: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Cast', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        return apply(self, (x,), {"dtype": _dtype.to_numpy(dtype)})
+
+    def forward(self, xp, x, dtype):
+        return xp.cast(x, dtype)
+
+    # a change of precision: the gradient is cast back to the input's dtype
+    def vjp(self, xp, dout, out, x, dtype):
+        return (xp.cast(dout, x.dtype) if x.dtype.kind == "f" else None,)
+
+
+# -- the instances Tensor's operators use --------------------------------------------------------------
+ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
+SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
+SUM, SUM_KEEP = ReduceSum(False), ReduceSum(True)
+MEAN, MEAN_KEEP = ReduceMean(False), ReduceMean(True)
+RESHAPE, TRANSPOSE, CAST = Reshape(), Transpose(), Cast()
+_tensor_module._P = __import__(__name__, fromlist=["ADD"])

@@ -1,0 +1,57 @@
+"""Primitives for losses: softmax cross-entropy, with its gradient softmax(logits) - labels."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from .primitive import _NO_ATTRS, Primitive, apply
+
+
+class SoftmaxCrossEntropy(Primitive):
+    """Per-row loss ``-sum(labels * log_softmax(logits))`` for logits and one-hot (or soft) labels, shape (N, C)."""
+
+    name = "SoftmaxCrossEntropy"
+
+    def __call__(self, logits: Any, labels: Any) -> Tensor:
+        for arg, t in (("logits", logits), ("labels", labels)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"For '{self.name}', '{arg}' should be a Tensor, but got {type(t).__name__}.")
+        if logits.ndim != 2 or labels.shape != logits.shape:
+            raise ValueError(f"For '{self.name}', 'logits' should be 2-D and 'labels' of the same shape, "
+                             f"but got logits {list(logits.shape)} and labels {list(labels.shape)}.")
+        return apply(self, (logits, labels), _NO_ATTRS)
+
+    def forward(self, xp, logits, labels):
+        return xp.neg(xp.sum(xp.mul(labels, xp.log_softmax(logits)), (1,), False))
+
+    # d(loss)/d(logits) = softmax(logits) - labels ;  d(loss)/d(labels) = -log_softmax(logits)
+    def vjp(self, xp, dout, out, logits, labels):
+        log_p = xp.log_softmax(logits)
+        d = xp.reshape(dout, (dout.shape[0], 1))
+        return xp.mul(d, xp.sub(xp.exp(log_p), labels)), xp.neg(xp.mul(d, log_p))
+
+
+SOFTMAX_CROSS_ENTROPY = SoftmaxCrossEntropy()
+
+
+class OneHot(Primitive):
+    """Rows of the identity: ``indices`` (N,) of ints -> (N, depth) of ``dtype``. Not differentiable."""
+
+    name = "OneHot"
+
+    def __call__(self, indices: Any, depth: int, dtype: Any) -> Tensor:
+        if not isinstance(indices, Tensor) or indices.dtype.np_dtype.kind not in "iu" or indices.ndim != 1:
+            got = f"{indices.dtype} of shape {list(indices.shape)}" if isinstance(indices, Tensor) else \
+                type(indices).__name__
+            raise TypeError(f"For '{self.name}', 'indices' should be a 1-D integer Tensor, but got {got}.")
+        return apply(self, (indices,), {"depth": depth, "dtype": dtype})
+
+    def forward(self, xp, indices, depth, dtype):
+        return xp.one_hot(indices, depth, dtype)
+
+    # the labels are data, not something learned: no gradient
+    def vjp(self, xp, dout, out, indices, depth, dtype):
+        return (None,)
+
+
+ONE_HOT = OneHot()

@@ -1,0 +1,81 @@
+"""The Primitive base class and ``apply``, the one place where an operation runs and is recorded.
+
+A primitive is one small class: ``forward`` computes the value with the backend's array functions
+(``xp``), ``vjp`` turns the gradient of the output into one gradient per input. ``apply`` runs
+forward and, while a tape records, appends a Node to it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tape as _tape
+from ..tensor import Tensor
+
+# 0-d constants made from Python numbers, shared: arrays are never changed in place.
+_constants: dict = {}
+
+
+class Primitive:
+    """Base of every operation. Subclasses define ``forward(xp, *arrays, **attrs)`` and
+    ``vjp(xp, dout, out, *arrays, **attrs)``; ``__call__`` accepts Tensors and Python numbers."""
+
+    name = "Primitive"
+
+    def __call__(self, *args: Any) -> Tensor:
+        return apply(self, self.tensors(args), _NO_ATTRS)
+
+    def tensors(self, args: tuple) -> tuple:
+        """Check the inputs: Tensors, or Python numbers next to a Tensor (they take its dtype)."""
+        like = next((a for a in args if isinstance(a, Tensor)), None)
+        if like is None:
+            raise TypeError(f"For '{self.name}', at least one input should be a Tensor, "
+                            f"but got {', '.join(type(a).__name__ for a in args)}.")
+        return tuple(a if isinstance(a, Tensor) else self.number(a, like) for a in args)
+
+    def number(self, value: Any, like: Tensor) -> Tensor:
+        if not isinstance(value, (bool, int, float)):
+            raise TypeError(f"For '{self.name}', the inputs should be Tensors or Python numbers, "
+                            f"but got {type(value).__name__}.")
+        dtype = like._data.dtype
+        if isinstance(value, float) and dtype.kind != "f":
+            import numpy as np
+            dtype = np.dtype(np.float32)
+        key = (type(value), value, dtype, like._backend.name)
+        tensor = _constants.get(key)
+        if tensor is None:
+            tensor = Tensor._make(like._backend.full((), value, dtype), like._backend)
+            if len(_constants) < 4096:
+                _constants[key] = tensor
+        return tensor
+
+    def attributes(self) -> dict:
+        """The constructor's settings, for display (``MatMul(transpose_b=True)``)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.attributes().items())
+        return f"{self.name}({settings})"
+
+    def forward(self, xp: Any, *arrays: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+    def vjp(self, xp: Any, dout: Any, out: Any, *arrays: Any, **attrs: Any) -> tuple:
+        raise NotImplementedError
+
+
+_NO_ATTRS: dict = {}
+
+
+def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
+    """Run ``prim`` on Tensors and record it on the active tape, if any."""
+    backend = inputs[0]._backend
+    for t in inputs:
+        if t._backend is not backend:
+            raise RuntimeError(f"For '{prim.name}', all inputs must be on the same device, but got "
+                               f"{', '.join(x.device for x in inputs)}. Move a tensor explicitly with "
+                               f"Tensor(x.asnumpy()) after context.set_context(device_target=...).")
+    result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
+    tape = _tape.active
+    if tape is not None:
+        tape.record(prim, attrs, inputs, result)
+    return result

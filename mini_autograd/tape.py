@@ -1,0 +1,87 @@
+"""The tape (a Wengert list): every primitive run while recording appends one Node.
+
+Recording order is already a topological order, so backward.py walks the nodes in reverse with a
+plain loop. Tensors are numbered by *slot*, in the order the tape first meets them; a slot's value
+is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such; GRAPH_MODE
+keeps a finished tape as a static graph and replays it (graph_mode.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .tensor import Parameter, Tensor
+
+
+class Node:
+    """One primitive application: ``values[output] = prim.forward(*values[inputs], **attrs)``."""
+
+    __slots__ = ("prim", "attrs", "inputs", "output", "scope")
+
+    def __init__(self, prim: Any, attrs: dict, inputs: tuple, output: int, scope: int) -> None:
+        self.prim = prim
+        self.attrs = attrs
+        self.inputs = inputs
+        self.output = output
+        self.scope = scope
+
+
+@dataclass
+class Leaf:
+    """Where a leaf slot's value comes from: input i, a Parameter (read afresh on replay) or a constant."""
+
+    role: str  # "input" | "parameter" | "constant"
+    index: int = -1  # position among the network's inputs, for role "input"
+    param: Parameter | None = None
+
+
+class Tape:
+    """Nodes in recording order, the value of every slot, and which slots are leaves."""
+
+    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of")
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.values: list = []  # slot -> backend array
+        self.leaves: dict[int, Leaf] = {}  # slot -> Leaf
+        self.scopes: list = [(None, -1)]  # scope id -> (cell, parent scope id); 0 is "outside any cell"
+        self.scope = 0
+        self.tensors: list = []  # keeps recorded Tensors alive, so that their ids stay unique
+        self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
+
+    def add_input(self, tensor: Tensor, index: int) -> int:
+        return self._new_slot(tensor, Leaf("input", index))
+
+    def slot(self, tensor: Tensor) -> int:
+        """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
+        slot = self.slot_of.get(id(tensor))
+        if slot is None:
+            leaf = Leaf("parameter", param=tensor) if isinstance(tensor, Parameter) else Leaf("constant")
+            slot = self._new_slot(tensor, leaf)
+        return slot
+
+    def _new_slot(self, tensor: Tensor, leaf: Leaf | None) -> int:
+        slot = len(self.values)
+        self.values.append(tensor._data)
+        self.tensors.append(tensor)
+        self.slot_of[id(tensor)] = slot
+        if leaf is not None:
+            self.leaves[slot] = leaf
+        return slot
+
+    def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
+        in_slots = tuple([self.slot(t) for t in inputs])
+        self.nodes.append(Node(prim, attrs, in_slots, self._new_slot(output, None), self.scope))
+
+    def enter(self, cell: Any) -> int:
+        """Open a scope for a Cell's construct, so viz can draw (and collapse) it as one box."""
+        previous = self.scope
+        self.scopes.append((cell, previous))
+        self.scope = len(self.scopes) - 1
+        return previous
+
+
+# The tape being recorded, or None. One at a time: the grad transforms do not nest.
+active: Tape | None = None
+# True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
+tracing: bool = False
