@@ -1,0 +1,1 @@
+"""The GPU backend: Numba-CUDA kernels behind the same array functions as numpy_backend.py."""

@@ -1,0 +1,1 @@
+"""viz: pictures and JupyterLab widgets drawn from the Trace a gradient call leaves behind."""
