@@ -157,6 +157,18 @@ class Tensor:
             return _P.SQUARE(self)
         return _P.POW(self, exponent)
 
+    def __gt__(self, other: Any) -> "Tensor":
+        return _P.GREATER(self, other)
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return _P.GREATER(other, self)
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return _P.GREATER_EQUAL(self, other)
+
+    def __le__(self, other: Any) -> "Tensor":
+        return _P.GREATER_EQUAL(other, self)
+
     def __neg__(self) -> "Tensor":
         return _P.NEG(self)
 

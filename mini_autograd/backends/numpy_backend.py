@@ -93,3 +93,7 @@ def one_hot(indices: np.ndarray, depth: int, dtype: np.dtype) -> np.ndarray:
     out = np.zeros((indices.shape[0], depth), dtype=dtype)
     out[np.arange(indices.shape[0]), indices] = 1
     return out
+
+
+greater = np.greater  # x > y elementwise, a Bool array
+greater_equal = np.greater_equal

@@ -1,8 +1,8 @@
 """``mini_autograd.ops``: the primitives by MindSpore's names (``ops.MatMul()(x, y)``) and GradOperation."""
 from ..grad import GradOperation
-from .math_ops import (Add, Cast, Div, Exp, Log, MatMul, Mul, Neg, Pow, ReduceMean, ReduceSum, ReLU, Reshape,
+from .math_ops import (Add, Cast, Div, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, Pow, ReduceMean, ReduceSum, ReLU, Reshape,
                        Sigmoid, Square, Sub, Tanh, Transpose)
 from .primitive import Primitive
 
 __all__ = ["Primitive", "MatMul", "Mul", "Add", "Sub", "Div", "Neg", "Square", "Pow", "Exp", "Log", "Tanh",
-           "Sigmoid", "ReLU", "ReduceSum", "ReduceMean", "Transpose", "Reshape", "Cast", "GradOperation"]
+           "Sigmoid", "ReLU", "ReduceSum", "ReduceMean", "Transpose", "Reshape", "Cast", "Greater", "GreaterEqual", "GradOperation"]

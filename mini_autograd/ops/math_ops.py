@@ -79,6 +79,30 @@ class Div(_Binary):
         return dx, xp.neg(xp.mul(dx, out))
 
 
+class Greater(_Binary):
+    """``x > y`` as a Bool tensor. Comparisons are not differentiable: no gradient flows through them."""
+
+    name = "Greater"
+
+    def forward(self, xp, x, y):
+        return xp.greater(x, y)
+
+    def vjp(self, xp, dout, out, x, y):
+        return None, None
+
+
+class GreaterEqual(_Binary):
+    """``x >= y`` as a Bool tensor; not differentiable."""
+
+    name = "GreaterEqual"
+
+    def forward(self, xp, x, y):
+        return xp.greater_equal(x, y)
+
+    def vjp(self, xp, dout, out, x, y):
+        return None, None
+
+
 # -- elementwise, one input ---------------------------------------------------------------------
 
 class _Unary(Primitive):
@@ -361,6 +385,7 @@ class Cast(Primitive):
 # -- the instances Tensor's operators use --------------------------------------------------------------
 ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
+GREATER, GREATER_EQUAL = Greater(), GreaterEqual()
 SUM, SUM_KEEP = ReduceSum(False), ReduceSum(True)
 MEAN, MEAN_KEEP = ReduceMean(False), ReduceMean(True)
 RESHAPE, TRANSPOSE, CAST = Reshape(), Transpose(), Cast()

@@ -1,0 +1,205 @@
+"""ForwardValueAndGrad's flags, sens_param and the semantics of the returned gradients.
+
+Expected values are derived by hand in each test (the network is small enough to differentiate on
+paper) or are MindSpore 2.x's recorded output for the same code.
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+import mini_autograd as ma
+import mini_autograd.nn as nn
+import mini_autograd.ops as ops
+from mini_autograd import GradOperation, Parameter, ParameterTuple, Tensor, value_and_grad
+from tests import document_code as doc
+
+X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]])
+Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]])
+
+
+def hand_grads(sens, z=1.0):
+    """out = (x z) @ y:  dx = z sens y^T,  dy = (x z)^T sens,  dz = sum(sens * (x @ y))."""
+    return z * sens @ Y.T, (X * z).T @ sens, np.array([np.sum(sens * (X @ Y))])
+
+
+@pytest.mark.parametrize("get_all,get_by_list,sens_param", list(itertools.product([False, True], repeat=3)))
+def test_every_flag_combination_returns_mindspore_structure(get_all, get_by_list, sens_param):
+    net = doc.Net()
+    fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=get_all,
+                                 get_by_list=get_by_list, sens_param=sens_param)
+    x, y = doc.inputs()
+    sens = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]]) if sens_param else np.ones((2, 3))
+    args = (x, y, Tensor(sens, ma.dtype.float32)) if sens_param else (x, y)
+    value, grads = fvg(*args)
+    np.testing.assert_allclose(value.asnumpy(), X @ Y, rtol=1e-6)
+    dx, dy, dz = hand_grads(sens)
+    if get_all and get_by_list:
+        (gx, gy), (gz,) = grads
+        for g, want in ((gx, dx), (gy, dy), (gz, dz)):
+            np.testing.assert_allclose(g.asnumpy(), want, rtol=1e-5)
+    elif get_by_list:
+        assert isinstance(grads, tuple) and len(grads) == 1
+        np.testing.assert_allclose(grads[0].asnumpy(), dz, rtol=1e-5)
+    elif get_all:
+        assert isinstance(grads, tuple) and len(grads) == 2
+        np.testing.assert_allclose(grads[0].asnumpy(), dx, rtol=1e-5)
+        np.testing.assert_allclose(grads[1].asnumpy(), dy, rtol=1e-5)
+    else:
+        assert isinstance(grads, Tensor)
+        np.testing.assert_allclose(grads.asnumpy(), dx, rtol=1e-5)
+
+
+def test_weights_without_get_by_list_are_ignored():
+    net = doc.Net()
+    x, y = doc.inputs()
+    _, grads = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()))(x, y)
+    assert isinstance(grads, Tensor) and grads.shape == (2, 3)
+
+
+def test_a_list_of_parameters_is_accepted_as_weights():
+    net = doc.Net()
+    _, grads = nn.ForwardValueAndGrad(net, weights=[net.z], get_by_list=True)(*doc.inputs())
+    np.testing.assert_allclose(grads[0].asnumpy(), hand_grads(np.ones((2, 3)))[2], rtol=1e-5)
+
+
+class TwoOutputs(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([2.0], np.float32)), name="w")
+
+    def construct(self, x, y):
+        return x * self.w, x * y
+
+
+def test_tuple_output_without_sens_seeds_every_output_with_ones():
+    x, y = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    (a, b), (gx, gy) = nn.ForwardValueAndGrad(TwoOutputs(), get_all=True)(x, y)
+    np.testing.assert_allclose(a.asnumpy(), [2, 4])
+    np.testing.assert_allclose(b.asnumpy(), [3, 8])
+    np.testing.assert_allclose(gx.asnumpy(), [5, 6])  # w + y, as MindSpore prints
+    np.testing.assert_allclose(gy.asnumpy(), [1, 2])  # x
+
+
+def test_tuple_output_with_a_tuple_of_sens():
+    x, y = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    sens = (Tensor([1.0, 0.0]), Tensor([0.5, 0.5]))
+    _, (gx, gy) = nn.ForwardValueAndGrad(TwoOutputs(), get_all=True, sens_param=True)(x, y, sens)
+    np.testing.assert_allclose(gx.asnumpy(), [2 * 1 + 3 * 0.5, 2 * 0 + 4 * 0.5])  # MindSpore: [3.5, 2]
+    np.testing.assert_allclose(gy.asnumpy(), [0.5, 1.0])
+
+
+class Unused(nn.Cell):
+    def construct(self, x, y):
+        return x * 2
+
+
+def test_an_input_the_output_ignores_gets_zeros_of_its_shape():
+    _, (gx, gy) = nn.ForwardValueAndGrad(Unused(), get_all=True)(Tensor([1.0, 2.0]), Tensor([[3.0], [4.0]]))
+    np.testing.assert_allclose(gx.asnumpy(), [2, 2])
+    assert gy.shape == (2, 1) and not gy.asnumpy().any()
+
+
+def test_an_unused_weight_gets_zeros():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.used = Parameter(Tensor([3.0]), name="used")
+            self.idle = Parameter(Tensor([[1.0, 1.0]]), name="idle")
+
+        def construct(self, x):
+            return x * self.used
+
+    net = Net()
+    _, (g_used, g_idle) = nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()),
+                                                  get_by_list=True)(Tensor([1.0, 2.0]))
+    np.testing.assert_allclose(g_used.asnumpy(), [3.0])
+    assert g_idle.shape == (1, 2) and not g_idle.asnumpy().any()
+
+
+def test_a_tensor_used_twice_accumulates():
+    # f(x) = x * x + x  =>  df/dx = 2x + 1 (an overwrite instead of a sum would give x or 1)
+    _, g = value_and_grad(lambda x: x * x + x)(Tensor([3.0, -1.0]))
+    np.testing.assert_allclose(g.asnumpy(), [7.0, -1.0])
+
+
+def test_broadcasting_is_undone_in_the_gradient():
+    # out = x + b with x (2, 3) and b (3,): db = column sums of sens; with b (2, 1): row sums
+    sens = np.arange(6.0).reshape(2, 3)
+    x = Tensor(np.zeros((2, 3)))
+    for b_shape, want in (((3,), sens.sum(0)), ((2, 1), sens.sum(1, keepdims=True)), ((), sens.sum())):
+        gb = GradOperation(get_all=True, sens_param=True)(lambda x, b: x + b)(x, Tensor(np.ones(b_shape)),
+                                                                              Tensor(sens))[1]
+        assert gb.shape == b_shape
+        np.testing.assert_allclose(gb.asnumpy(), want)
+
+
+def test_float64_in_float64_gradients_out():
+    net = doc.Net()
+    x, y = Tensor(X), Tensor(Y)
+    assert str(x.dtype) == "Float64"
+    value, (gx, gy) = nn.ForwardValueAndGrad(net, get_all=True)(x, y)
+    assert str(gx.dtype) == "Float64" and str(gy.dtype) == "Float64"
+    np.testing.assert_allclose(gx.asnumpy(), np.ones((2, 3)) @ Y.T, rtol=1e-12)
+
+
+def test_called_directly_and_inside_a_cell_give_the_same_result():
+    x, y = doc.inputs()
+    direct = nn.ForwardValueAndGrad(doc.Net())(x, y)
+    wrapped = doc.InputDerivation(doc.Net())(x, y)
+    for a, b in zip(direct, wrapped):
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+
+
+def test_grad_operation_returns_gradients_only():
+    grads = GradOperation(get_all=True)(Unused())(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
+    np.testing.assert_allclose(grads[0].asnumpy(), [2, 2])
+    np.testing.assert_allclose(grads[1].asnumpy(), [0, 0])
+    net = doc.Net()
+    (gz,) = GradOperation(get_by_list=True)(net, ParameterTuple(net.trainable_params()))(*doc.inputs())
+    np.testing.assert_allclose(gz.asnumpy(), hand_grads(np.ones((2, 3)))[2], rtol=1e-5)
+
+
+def test_value_and_grad_positions_weights_and_aux():
+    x, y = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    value, (gx, gy) = value_and_grad(lambda a, b: (a * b).sum(), grad_position=(0, 1))(x, y)
+    assert float(value) == 11.0
+    np.testing.assert_allclose(gx.asnumpy(), [3, 4])
+    np.testing.assert_allclose(gy.asnumpy(), [1, 2])
+    # has_aux: only the first output is differentiated; the value is the whole tuple (MindSpore's output)
+    (v, aux), g = value_and_grad(lambda a, b: ((a * b).sum(), a * 3), grad_position=0, has_aux=True)(x, y)
+    np.testing.assert_allclose(aux.asnumpy(), [3, 6])
+    np.testing.assert_allclose(g.asnumpy(), [3, 4])
+    net = doc.Net()
+    _, (g_in, (g_z,)) = value_and_grad(net, grad_position=0, weights=net.trainable_params())(*doc.inputs())
+    np.testing.assert_allclose(g_z.asnumpy(), hand_grads(np.ones((2, 3)))[2], rtol=1e-5)
+    _, (g_z_only,) = value_and_grad(net, grad_position=None, weights=net.trainable_params())(*doc.inputs())
+    np.testing.assert_allclose(g_z_only.asnumpy(), g_z.asnumpy())
+
+
+def test_sens_scales_the_gradient_linearly_not_the_value():
+    net = doc.Net()
+    fvg = nn.ForwardValueAndGrad(net, sens_param=True)
+    x, y = doc.inputs()
+    s = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], np.float32)
+    v1, g1 = fvg(x, y, Tensor(s))
+    v3, g3 = fvg(x, y, Tensor(3 * s))
+    np.testing.assert_array_equal(v1.asnumpy(), v3.asnumpy())
+    np.testing.assert_allclose(g3.asnumpy(), 3 * g1.asnumpy(), rtol=1e-6)
+
+
+def test_the_trace_describes_the_call():
+    net = doc.Net()
+    fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=True,
+                                 get_by_list=True)
+    fvg(*doc.inputs())
+    tr = fvg.trace
+    assert [n.op for n in tr.nodes] == ["Mul", "MatMul"]
+    roles = {t.name: t.role for t in tr.tensors if t.name}
+    assert roles == {"x": "input", "y": "input", "z": "parameter"}
+    assert [tr.nodes[s.node].op for s in tr.steps] == ["MatMul", "Mul"]
+    assert tr.tensor("z").returned_as == "weights[0]" and tr.tensor("x").returned_as == "inputs[0]"
+    np.testing.assert_allclose(tr.tensor("z").grad, hand_grads(np.ones((2, 3)))[2], rtol=1e-5)
+    np.testing.assert_array_equal(tr.sens[0], np.ones((2, 3)))
+    assert tr.flags == {"get_all": True, "get_by_list": True, "sens_param": False}
+    assert ma.last_trace() is tr
