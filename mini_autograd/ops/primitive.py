@@ -30,7 +30,12 @@ class Primitive:
         if like is None:
             raise TypeError(f"For '{self.name}', at least one input should be a Tensor, "
                             f"but got {', '.join(type(a).__name__ for a in args)}.")
-        return tuple(a if isinstance(a, Tensor) else self.number(a, like) for a in args)
+        out = tuple(a if isinstance(a, Tensor) else self.number(a, like) for a in args)
+        if like._data.dtype.kind != "f" and any(isinstance(a, float) for a in args):
+            # MindSpore's implicit conversion: an integer tensor meets a Python float -> Float32
+            from .math_ops import CAST
+            out = tuple(CAST(t, t._data.dtype if t._data.dtype.kind == "f" else "float32") for t in out)
+        return out
 
     def number(self, value: Any, like: Tensor) -> Tensor:
         if not isinstance(value, (bool, int, float)):
