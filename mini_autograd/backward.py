@@ -16,12 +16,19 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
     Broadcasting copies an input along new leading axes and along axes of length 1; each copy
     received its own gradient, and the input's gradient is their sum.
     """
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
-                                       if n == 1 and grad.shape[extra + i] != 1)
+    axes = _unbroadcast_axes.get((grad.shape, shape))
+    if axes is None:
+        extra = len(grad.shape) - len(shape)
+        axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
+                                           if n == 1 and grad.shape[extra + i] != 1)
+        if len(_unbroadcast_axes) < 10000:
+            _unbroadcast_axes[(grad.shape, shape)] = axes
     if axes:
         grad = xp.sum(grad, axes, True)
     return xp.reshape(grad, shape) if grad.shape != shape else grad
+
+
+_unbroadcast_axes: dict = {}  # (gradient shape, input shape) -> axes to sum over
 
 
 class Step:
@@ -45,19 +52,19 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict) -> tuple[list,
         dout = grads[node.output]
         if dout is None:  # this node's output does not reach the network's output
             continue
-        inputs = [values[s] for s in node.inputs]
+        in_slots = node.inputs
+        inputs = [values[s] for s in in_slots]
         sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
         step_grads, accumulated = [], []
-        for slot, x, g in zip(node.inputs, inputs, sent):
+        for slot, x, g in zip(in_slots, inputs, sent):
+            before = grads[slot]
             if g is not None:
                 if g.shape != x.shape:
                     g = unbroadcast(xp, g, x.shape)
                 if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
                     g = xp.cast(g, x.dtype)
-            step_grads.append(g)
-            before = grads[slot]
-            accumulated.append(before is not None and g is not None)
-            if g is not None:
                 grads[slot] = g if before is None else xp.add(before, g)
+            step_grads.append(g)
+            accumulated.append(before is not None and g is not None)
         steps.append(Step(k, dout, step_grads, accumulated))
     return grads, steps

@@ -95,17 +95,20 @@ class GradRunner:
         self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
         self.arg_names, self.needed, self.most = _arg_names(fn)
         self.graphs: dict = {}
+        self._ones: dict = {}  # (shape, dtype) -> the default sensitivity
         self.last: Record | None = None
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
-        args, sens = self._split_sens(args)
+        if self.sens_param:
+            args, sens = self._split_sens(args)
+        else:
+            sens = None
         positions = tuple(range(len(args))) if self.positions == () else self.positions
         self._check_inputs(args, positions)
         mode = _context._settings["mode"]
         if mode == _context.GRAPH_MODE:
-            key = signature(args, (args[0]._backend.name if args and isinstance(args[0], Tensor) else "",
-                                   getattr(self.fn, "training", None)))
+            key = signature(args, (_context._settings["device_target"], getattr(self.fn, "training", None)))
             graph = self.graphs.get(key)
             if graph is None:
                 tape, out = self._record(args, tracing=True)
@@ -113,34 +116,32 @@ class GradRunner:
                 values, replayed = tape.values, False
                 self.graphs[key] = graph
             else:
-                xp = self._backend(args)
-                values, replayed = graph.replay(xp, args), True
-            nodes, leaves, scopes, out_slots = graph.nodes, graph.leaves, graph.scopes, graph.outputs
+                values, replayed = graph.replay(self._backend(args), args), True
+            recorded = graph
         else:
             tape, out = self._record(args, tracing=False)
-            out_slots = self._output_slots(tape, out)
-            nodes, leaves, scopes, values, replayed = tape.nodes, tape.leaves, tape.scopes, tape.values, False
+            recorded = _Recorded(tape, self._output_slots(tape, out))
+            values, replayed = tape.values, False
 
         xp = self._backend(args)
+        out_slots = recorded.outputs
         is_tuple = isinstance(out_slots, tuple)
         slots = out_slots if is_tuple else (out_slots,)
         outputs = [Tensor._make(values[s], xp) for s in slots]
-        seeds = self._seeds(xp, outputs, sens, is_tuple, values, slots)
-        grads, steps = backward(xp, nodes, values, seeds)
+        seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
+        grads, steps = backward(xp, recorded.nodes, values, seeds)
 
-        input_slots = {leaf.index: s for s, leaf in leaves.items() if leaf.role == "input"}
+        input_slots = recorded.input_slots
         input_grads = [self._grad(xp, grads, input_slots.get(i), a) for i, a in enumerate(args)]
         weight_grads = None
         if self.weights is not None:
-            param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
+            param_slots = recorded.param_slots
             weight_grads = [self._grad(xp, grads, param_slots.get(id(w)), w) for w in self.weights]
         result = pick(input_grads, weight_grads, positions)
 
-        value = tuple(outputs) if is_tuple else outputs[0]
-        self.last = Record(self, nodes, values, leaves, scopes, grads, steps, slots, seeds, mode,
-                           replayed, xp, input_slots, weight_grads is not None, positions)
-        _trace._set_last(self.last)
-        return value, result
+        self.last = _trace._last = Record(self, recorded, values, grads, steps, seeds, mode, replayed, xp,
+                                          weight_grads is not None, positions)
+        return (tuple(outputs) if is_tuple else outputs[0]), result
 
     # -- pieces ---------------------------------------------------------------------------------
     def _split_sens(self, args: tuple) -> tuple[tuple, Any]:
@@ -153,6 +154,8 @@ class GradRunner:
         return args[:-1], args[-1]
 
     def _check_inputs(self, args: tuple, positions: Any) -> None:
+        if positions == () or (positions == 0 and args and isinstance(args[0], Tensor)):
+            return
         for p in (positions,) if isinstance(positions, int) else (positions or ()):
             if p >= len(args):
                 raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
@@ -175,15 +178,12 @@ class GradRunner:
             raise RuntimeError(f"'{self.who}' was called while another gradient transform was recording; "
                                f"mini_autograd computes first-order gradients only, one transform at a time.")
         tape = _tape.Tape()
-        call_args = []
-        seen = set()
-        for i, a in enumerate(args):
+        call_args = list(args)
+        for i, a in enumerate(call_args):
             if isinstance(a, Tensor):
-                if id(a) in seen:  # the same tensor at two positions: each position is its own input
-                    a = Tensor._make(a._data, a._backend)
-                seen.add(id(a))
+                if id(a) in tape.slot_of:  # the same tensor at two positions: each position is its own input
+                    a = call_args[i] = Tensor._make(a._data, a._backend)
                 tape.add_input(a, i)
-            call_args.append(a)
         _tape.active, _tape.tracing = tape, tracing
         try:
             out = self.fn(*call_args)
@@ -204,7 +204,7 @@ class GradRunner:
             return tape.slot(out)
         return tuple(tape.slot(o) for o in outs)
 
-    def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, values: list, slots: tuple) -> dict:
+    def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
         seeds: dict = {}
         if self.has_aux:  # only the first output is differentiated; the rest ride along
             outputs, slots = outputs[:1], slots[:1]
@@ -220,7 +220,10 @@ class GradRunner:
             given = [sens]
         for i, (o, s, slot) in enumerate(zip(outputs, given, slots)):
             if s is None:
-                seed = xp.full(o._data.shape, self.sens_fill, o._data.dtype)
+                key = (o._data.shape, o._data.dtype)
+                seed = self._ones.get(key)
+                if seed is None:  # kept: arrays are never changed in place, so one array serves every call
+                    seed = self._ones[key] = xp.full(o._data.shape, self.sens_fill, o._data.dtype)
             else:
                 if not isinstance(s, Tensor):
                     raise TypeError(f"For '{self.who}', the sensitivity should be a Tensor, "
@@ -247,14 +250,26 @@ class GradRunner:
         return Tensor._make(g, xp)
 
 
+class _Recorded:
+    """A PYNATIVE tape seen through the same attributes as a GRAPH_MODE Graph."""
+
+    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots")
+
+    def __init__(self, tape: _tape.Tape, outputs: Any) -> None:
+        self.nodes, self.leaves, self.scopes, self.outputs = tape.nodes, tape.leaves, tape.scopes, outputs
+        self.input_slots, self.param_slots = tape.inputs, tape.params
+
+
 class Record:
     """What one call kept, turned into a Trace only when someone asks for it."""
 
-    def __init__(self, runner: GradRunner, nodes, values, leaves, scopes, grads, steps, out_slots, seeds,
-                 mode, replayed, xp, input_slots, with_weights, positions) -> None:
+    __slots__ = ("runner", "recorded", "parts", "_trace")
+
+    def __init__(self, runner: GradRunner, recorded: Any, values, grads, steps, seeds, mode, replayed, xp,
+                 with_weights, positions) -> None:
         self.runner = runner
-        self.parts = (nodes, values, leaves, scopes, grads, steps, out_slots, seeds, mode, replayed, xp,
-                      input_slots, with_weights, positions)
+        self.recorded = recorded
+        self.parts = (values, grads, steps, seeds, mode, replayed, xp, with_weights, positions)
         self._trace: _trace.Trace | None = None
 
     def trace(self) -> _trace.Trace:
@@ -263,8 +278,10 @@ class Record:
         return self._trace
 
     def _build(self) -> _trace.Trace:
-        (nodes, values, leaves, scopes, grads, steps, out_slots, seeds, mode, replayed, xp,
-         input_slots, with_weights, positions) = self.parts
+        values, grads, steps, seeds, mode, replayed, xp, with_weights, positions = self.parts
+        rec = self.recorded
+        nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots
+        out_slots = rec.outputs if isinstance(rec.outputs, tuple) else (rec.outputs,)
         runner = self.runner
         host = xp.to_numpy
         producer = {n.output: k for k, n in enumerate(nodes)}

@@ -10,24 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from .tape import Tape
+from .tensor import Tensor
 
 
 def signature(args: tuple, extra: tuple) -> tuple:
     """What a graph is specialised on: each argument's shape and dtype (or value), plus ``extra``."""
-    key = []
-    for a in args:
-        data = getattr(a, "_data", None)
-        if data is not None:
-            key.append((data.shape, data.dtype.str))
-        else:
-            key.append(("value", type(a).__name__, repr(a)))
-    return tuple(key) + extra
+    return tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else
+                  ("value", type(a).__name__, repr(a)) for a in args]) + extra
 
 
 class Graph:
     """A finished tape without its values: nodes, leaves and where the outputs are."""
 
-    __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves")
+    __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
+                 "input_slots", "param_slots")
 
     def __init__(self, tape: Tape, outputs: tuple) -> None:
         self.nodes = tape.nodes
@@ -35,6 +31,8 @@ class Graph:
         self.leaves = tape.leaves
         self.scopes = tape.scopes
         self.outputs = outputs
+        self.input_slots = tape.inputs  # input position -> slot
+        self.param_slots = tape.params  # id(parameter) -> slot
         self.inputs = [(s, leaf.index) for s, leaf in tape.leaves.items() if leaf.role == "input"]
         self.params = [(s, leaf.param) for s, leaf in tape.leaves.items() if leaf.role == "parameter"]
         self.constants = [(s, tape.values[s]) for s, leaf in tape.leaves.items() if leaf.role == "constant"]

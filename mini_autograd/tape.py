@@ -7,7 +7,6 @@ keeps a finished tape as a static graph and replays it (graph_mode.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .tensor import Parameter, Tensor
@@ -26,19 +25,21 @@ class Node:
         self.scope = scope
 
 
-@dataclass
 class Leaf:
     """Where a leaf slot's value comes from: input i, a Parameter (read afresh on replay) or a constant."""
 
-    role: str  # "input" | "parameter" | "constant"
-    index: int = -1  # position among the network's inputs, for role "input"
-    param: Parameter | None = None
+    __slots__ = ("role", "index", "param")
+
+    def __init__(self, role: str, index: int = -1, param: Parameter | None = None) -> None:
+        self.role = role  # "input" | "parameter" | "constant"
+        self.index = index  # position among the network's inputs, for role "input"
+        self.param = param
 
 
 class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
-    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of")
+    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -48,16 +49,21 @@ class Tape:
         self.scope = 0
         self.tensors: list = []  # keeps recorded Tensors alive, so that their ids stay unique
         self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
+        self.inputs: dict[int, int] = {}  # input position -> slot
+        self.params: dict[int, int] = {}  # id(parameter) -> slot
 
     def add_input(self, tensor: Tensor, index: int) -> int:
-        return self._new_slot(tensor, Leaf("input", index))
+        slot = self.inputs[index] = self._new_slot(tensor, Leaf("input", index))
+        return slot
 
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
         slot = self.slot_of.get(id(tensor))
         if slot is None:
-            leaf = Leaf("parameter", param=tensor) if isinstance(tensor, Parameter) else Leaf("constant")
-            slot = self._new_slot(tensor, leaf)
+            if isinstance(tensor, Parameter):
+                slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", param=tensor))
+            else:
+                slot = self._new_slot(tensor, Leaf("constant"))
         return slot
 
     def _new_slot(self, tensor: Tensor, leaf: Leaf | None) -> int:
@@ -70,8 +76,13 @@ class Tape:
         return slot
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
-        in_slots = tuple([self.slot(t) for t in inputs])
-        self.nodes.append(Node(prim, attrs, in_slots, self._new_slot(output, None), self.scope))
+        slot_of = self.slot_of
+        in_slots = tuple([slot_of[id(t)] if id(t) in slot_of else self.slot(t) for t in inputs])
+        out = len(self.values)
+        self.values.append(output._data)
+        self.tensors.append(output)
+        slot_of[id(output)] = out
+        self.nodes.append(Node(prim, attrs, in_slots, out, self.scope))
 
     def enter(self, cell: Any) -> int:
         """Open a scope for a Cell's construct, so viz can draw (and collapse) it as one box."""

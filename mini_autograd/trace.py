@@ -85,6 +85,3 @@ def last_trace() -> Trace | None:
     return None if _last is None else _last.trace()
 
 
-def _set_last(record: Any) -> None:
-    global _last
-    _last = record

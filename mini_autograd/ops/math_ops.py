@@ -24,14 +24,17 @@ def _shape(shape: tuple) -> list:
 
 class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
-        x, y = self.tensors((x, y))
-        if x._data.shape != y._data.shape:
-            try:
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+            x, y = self.tensors((x, y))
+        try:
+            return apply(self, (x, y), _NO_ATTRS)
+        except ValueError:
+            try:  # say which shapes did not broadcast, in MindSpore's words
                 np.broadcast_shapes(x._data.shape, y._data.shape)
             except ValueError:
                 raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
                                  f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
-        return apply(self, (x, y), _NO_ATTRS)
+            raise
 
 
 class Add(_Binary):

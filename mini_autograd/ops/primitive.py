@@ -34,7 +34,7 @@ class Primitive:
         if like._data.dtype.kind != "f" and any(isinstance(a, float) for a in args):
             # MindSpore's implicit conversion: an integer tensor meets a Python float -> Float32
             from .math_ops import CAST
-            out = tuple(CAST(t, t._data.dtype if t._data.dtype.kind == "f" else "float32") for t in out)
+            out = tuple(t if t._data.dtype.kind == "f" else CAST(t, "float32") for t in out)
         return out
 
     def number(self, value: Any, like: Tensor) -> Tensor:
@@ -74,13 +74,19 @@ _NO_ATTRS: dict = {}
 def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
     """Run ``prim`` on Tensors and record it on the active tape, if any."""
     backend = inputs[0]._backend
-    for t in inputs:
-        if t._backend is not backend:
-            raise RuntimeError(f"For '{prim.name}', all inputs must be on the same device, but got "
-                               f"{', '.join(x.device for x in inputs)}. Move a tensor explicitly with "
-                               f"Tensor(x.asnumpy()) after context.set_context(device_target=...).")
+    if len(inputs) > 1 and inputs[-1]._backend is not backend or len(inputs) > 2:
+        _check_same_device(prim, inputs)
     result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
     tape = _tape.active
     if tape is not None:
         tape.record(prim, attrs, inputs, result)
     return result
+
+
+def _check_same_device(prim: Primitive, inputs: tuple) -> None:
+    backend = inputs[0]._backend
+    for t in inputs:
+        if t._backend is not backend:
+            raise RuntimeError(f"For '{prim.name}', all inputs must be on the same device, but got "
+                               f"{', '.join(x.device for x in inputs)}. Move a tensor explicitly with "
+                               f"Tensor(x.asnumpy()) after context.set_context(device_target=...).")
