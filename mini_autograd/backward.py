@@ -2,8 +2,8 @@
 gradients of its inputs with the primitive's vjp, summing them back to each input's shape
 (unbroadcast) and adding them up where a tensor is used more than once.
 
-Returns the gradient of every slot (None where nothing flowed) and the list of steps, in order,
-that the Trace shows as the gradient flow.
+The gradient of a slot is None where nothing flowed; the steps, in order, are what the Trace shows
+as the gradient flow.
 """
 from __future__ import annotations
 
@@ -41,12 +41,15 @@ class Step:
         self.node, self.dout, self.grads, self.accumulated = node, dout, grads, accumulated
 
 
-def backward(xp: Any, nodes: Sequence, values: list, seeds: dict) -> tuple[list, list]:
-    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity."""
+def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None) -> list:
+    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
+
+    Returns the gradient of every slot. When a ``steps`` list is given, one Step per vjp is
+    appended to it (the Trace asks for them; a plain call does not pay for them).
+    """
     grads: list = [None] * len(values)
     for slot, sens in seeds.items():
         grads[slot] = sens if grads[slot] is None else xp.add(grads[slot], sens)
-    steps = []
     for k in range(len(nodes) - 1, -1, -1):
         node = nodes[k]
         dout = grads[node.output]
@@ -55,7 +58,8 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict) -> tuple[list,
         in_slots = node.inputs
         inputs = [values[s] for s in in_slots]
         sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
-        step_grads, accumulated = [], []
+        if steps is not None:
+            steps.append(Step(k, dout, [], []))
         for slot, x, g in zip(in_slots, inputs, sent):
             before = grads[slot]
             if g is not None:
@@ -64,7 +68,7 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict) -> tuple[list,
                 if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
                     g = xp.cast(g, x.dtype)
                 grads[slot] = g if before is None else xp.add(before, g)
-            step_grads.append(g)
-            accumulated.append(before is not None and g is not None)
-        steps.append(Step(k, dout, step_grads, accumulated))
-    return grads, steps
+            if steps is not None:
+                steps[-1].grads.append(g)
+                steps[-1].accumulated.append(before is not None and g is not None)
+    return grads

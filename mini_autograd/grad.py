@@ -129,7 +129,7 @@ class GradRunner:
         slots = out_slots if is_tuple else (out_slots,)
         outputs = [Tensor._make(values[s], xp) for s in slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
-        grads, steps = backward(xp, recorded.nodes, values, seeds)
+        grads = backward(xp, recorded.nodes, values, seeds)
 
         input_slots = recorded.input_slots
         input_grads = [self._grad(xp, grads, input_slots.get(i), a) for i, a in enumerate(args)]
@@ -139,7 +139,7 @@ class GradRunner:
             weight_grads = [self._grad(xp, grads, param_slots.get(id(w)), w) for w in self.weights]
         result = pick(input_grads, weight_grads, positions)
 
-        self.last = _trace._last = Record(self, recorded, values, grads, steps, seeds, mode, replayed, xp,
+        self.last = _trace._last = Record(self, recorded, values, grads, seeds, mode, replayed, xp,
                                           weight_grads is not None, positions)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
@@ -265,11 +265,11 @@ class Record:
 
     __slots__ = ("runner", "recorded", "parts", "_trace")
 
-    def __init__(self, runner: GradRunner, recorded: Any, values, grads, steps, seeds, mode, replayed, xp,
+    def __init__(self, runner: GradRunner, recorded: Any, values, grads, seeds, mode, replayed, xp,
                  with_weights, positions) -> None:
         self.runner = runner
         self.recorded = recorded
-        self.parts = (values, grads, steps, seeds, mode, replayed, xp, with_weights, positions)
+        self.parts = (values, grads, seeds, mode, replayed, xp, with_weights, positions)
         self._trace: _trace.Trace | None = None
 
     def trace(self) -> _trace.Trace:
@@ -278,8 +278,10 @@ class Record:
         return self._trace
 
     def _build(self) -> _trace.Trace:
-        values, grads, steps, seeds, mode, replayed, xp, with_weights, positions = self.parts
+        values, grads, seeds, mode, replayed, xp, with_weights, positions = self.parts
         rec = self.recorded
+        steps: list = []  # the sweep again, now keeping every step: same arrays in, same gradients out
+        backward(xp, rec.nodes, values, seeds, steps)
         nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots
         out_slots = rec.outputs if isinstance(rec.outputs, tuple) else (rec.outputs,)
         runner = self.runner

@@ -235,7 +235,7 @@ class MatMul(Primitive):
         for arg, t in (("x", x), ("y", y)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"For 'MatMul', the input '{arg}' should be a Tensor, but got {type(t).__name__}.")
-            if t.ndim != 2:
+            if len(t._data.shape) != 2:
                 raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {_shape(t.shape)}.")
         ta, tb = self.transpose_a, self.transpose_b
         k_x = x._data.shape[0 if ta else 1]
