@@ -7,7 +7,7 @@ as the gradient flow.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
@@ -41,11 +41,29 @@ class Step:
         self.node, self.dout, self.grads, self.accumulated = node, dout, grads, accumulated
 
 
-def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None) -> list:
+def requires_grad(nodes: Sequence, size: int, wanted: Iterable[int]) -> list:
+    """Which slots lie on a path from a wanted leaf: only their gradients need computing.
+
+    A forward sweep: a node's output requires a gradient when any of its inputs does.
+    """
+    requires = [False] * size
+    for s in wanted:
+        requires[s] = True
+    for node in nodes:
+        for s in node.inputs:
+            if requires[s]:
+                requires[node.output] = True
+                break
+    return requires
+
+
+def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None,
+             requires: list | None = None) -> list:
     """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
 
-    Returns the gradient of every slot. When a ``steps`` list is given, one Step per vjp is
-    appended to it (the Trace asks for them; a plain call does not pay for them).
+    Returns the gradient of every slot. ``requires`` (from requires_grad) skips the work no wanted
+    gradient depends on; None computes every gradient. When a ``steps`` list is given, one Step per
+    vjp is appended to it (the Trace asks for them; a plain call does not pay for them).
     """
     grads: list = [None] * len(values)
     for slot, sens in seeds.items():
@@ -57,7 +75,18 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | 
             continue
         in_slots = node.inputs
         inputs = [values[s] for s in in_slots]
-        sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
+        prim = node.prim
+        if requires is None:
+            sent = prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
+        elif not requires[node.output]:
+            continue
+        else:
+            needs = tuple([requires[s] for s in in_slots])
+            if prim.partial_vjp:  # the primitive skips the products nobody needs (MatMul)
+                sent = prim.vjp(xp, dout, values[node.output], *inputs, needs=needs, **node.attrs)
+            else:
+                sent = [g if need else None
+                        for g, need in zip(prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs), needs)]
         if steps is not None:
             steps.append(Step(k, dout, [], []))
         for slot, x, g in zip(in_slots, inputs, sent):

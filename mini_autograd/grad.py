@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from . import context as _context
 from . import tape as _tape
 from . import trace as _trace
-from .backward import backward
+from .backward import backward, requires_grad
 from .graph_mode import Graph, signature
 from .tensor import Parameter, ParameterTuple, Tensor
 
@@ -129,19 +129,37 @@ class GradRunner:
         slots = out_slots if is_tuple else (out_slots,)
         outputs = [Tensor._make(values[s], xp) for s in slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
-        grads = backward(xp, recorded.nodes, values, seeds)
+        grads = backward(xp, recorded.nodes, values, seeds, requires=self._requires(recorded, positions, mode))
 
         input_slots = recorded.input_slots
         input_grads = [self._grad(xp, grads, input_slots.get(i), a) for i, a in enumerate(args)]
         weight_grads = None
         if self.weights is not None:
-            param_slots = recorded.param_slots
-            weight_grads = [self._grad(xp, grads, param_slots.get(id(w)), w) for w in self.weights]
+            get = recorded.param_slots.get
+            weight_grads = [self._grad(xp, grads, get(id(w)), w) for w in self.weights]
         result = pick(input_grads, weight_grads, positions)
 
         self.last = _trace._last = Record(self, recorded, values, grads, seeds, mode, replayed, xp,
                                           weight_grads is not None, positions)
         return (tuple(outputs) if is_tuple else outputs[0]), result
+
+    def _requires(self, recorded: Any, positions: Any, mode: int) -> list | None:
+        """The slots whose gradient is needed for the returned ones; None when every leaf is wanted."""
+        if mode == _context.GRAPH_MODE:  # a static graph: work it out once
+            key = ("requires", positions)
+            if key not in recorded.cache:
+                recorded.cache[key] = self._work_out_requires(recorded, positions)
+            return recorded.cache[key]
+        return self._work_out_requires(recorded, positions)
+
+    def _work_out_requires(self, recorded: Any, positions: Any) -> list | None:
+        wanted = [recorded.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
+                  if p in recorded.input_slots]
+        if self.weights is not None:
+            wanted += [recorded.param_slots[id(w)] for w in self.weights if id(w) in recorded.param_slots]
+        if len(wanted) == len(recorded.leaves):
+            return None
+        return requires_grad(recorded.nodes, recorded.size, wanted)
 
     # -- pieces ---------------------------------------------------------------------------------
     def _split_sens(self, args: tuple) -> tuple[tuple, Any]:
@@ -253,10 +271,11 @@ class GradRunner:
 class _Recorded:
     """A PYNATIVE tape seen through the same attributes as a GRAPH_MODE Graph."""
 
-    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots")
+    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots", "size")
 
     def __init__(self, tape: _tape.Tape, outputs: Any) -> None:
         self.nodes, self.leaves, self.scopes, self.outputs = tape.nodes, tape.leaves, tape.scopes, outputs
+        self.size = len(tape.values)
         self.input_slots, self.param_slots = tape.inputs, tape.params
 
 

@@ -76,12 +76,14 @@ class Tape:
         return slot
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
-        slot_of = self.slot_of
-        in_slots = tuple([slot_of[id(t)] if id(t) in slot_of else self.slot(t) for t in inputs])
+        get = self.slot_of.get
+        in_slots = tuple([get(id(t)) for t in inputs])
+        if None in in_slots:  # a parameter or constant met for the first time
+            in_slots = tuple([self.slot(t) for t in inputs])
         out = len(self.values)
         self.values.append(output._data)
         self.tensors.append(output)
-        slot_of[id(output)] = out
+        self.slot_of[id(output)] = out
         self.nodes.append(Node(prim, attrs, in_slots, out, self.scope))
 
     def enter(self, cell: Any) -> int:

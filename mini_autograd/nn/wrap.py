@@ -38,6 +38,9 @@ class ForwardValueAndGrad(Cell):
     def construct(self, *inputs: Any) -> tuple:
         return self.runner(*inputs)
 
+    def __call__(self, *inputs: Any) -> tuple:  # straight to the runner: no cell scope to open
+        return self.runner(*inputs)
+
     @property
     def trace(self) -> Trace | None:
         """The Trace of the last call (None before the first)."""

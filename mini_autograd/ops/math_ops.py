@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dtype
+from .. import tape as _tape
 from .. import tensor as _tensor_module
 from ..tensor import Tensor
 from .primitive import _NO_ATTRS, Primitive, apply
@@ -26,8 +27,11 @@ class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = self.tensors((x, y))
-        try:
-            return apply(self, (x, y), _NO_ATTRS)
+        backend = x._backend
+        if y._backend is not backend:
+            return apply(self, (x, y), _NO_ATTRS)  # raises: the inputs are on different devices
+        try:  # apply(), written out for the operators' sake: they are the most frequent calls
+            result = Tensor._make(self.forward(backend, x._data, y._data), backend)
         except ValueError:
             try:  # say which shapes did not broadcast, in MindSpore's words
                 np.broadcast_shapes(x._data.shape, y._data.shape)
@@ -35,6 +39,10 @@ class _Binary(Primitive):
                 raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
                                  f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
             raise
+        tape = _tape.active
+        if tape is not None:
+            tape.record(self, _NO_ATTRS, (x, y), result)
+        return result
 
 
 class Add(_Binary):
@@ -251,10 +259,17 @@ class MatMul(Primitive):
 
     # out = A B with A = op(x), B = op(y):  dA = dout B^T,  dB = A^T dout,
     # then transposed back where op transposed (dx = dA^T when transpose_a).
-    def vjp(self, xp, dout, out, x, y):
+    # The two products are the expensive part of a network's backward pass: ``needs`` skips the one
+    # whose gradient nobody asked for (the data's, in a training step).
+    partial_vjp = True
+
+    def vjp(self, xp, dout, out, x, y, needs=(True, True)):
         ta, tb = self.transpose_a, self.transpose_b
-        dx = xp.matmul(y, dout, tb, True) if ta else xp.matmul(dout, y, False, not tb)
-        dy = xp.matmul(dout, x, True, ta) if tb else xp.matmul(x, dout, not ta, False)
+        dx = dy = None
+        if needs[0]:
+            dx = xp.matmul(y, dout, tb, True) if ta else xp.matmul(dout, y, False, not tb)
+        if needs[1]:
+            dy = xp.matmul(dout, x, True, ta) if tb else xp.matmul(x, dout, not ta, False)
         return dx, dy
 
 

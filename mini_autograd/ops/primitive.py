@@ -20,6 +20,7 @@ class Primitive:
     ``vjp(xp, dout, out, *arrays, **attrs)``; ``__call__`` accepts Tensors and Python numbers."""
 
     name = "Primitive"
+    partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
 
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)
