@@ -104,8 +104,8 @@ class HeatmapPanel:
 def html_table(array: Any, caption: str = "") -> str:
     """A small array as an HTML table (escaped), for the gradient panels next to the heatmap."""
     a = as_2d(array)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(format(v, '.6g'))}</td>" for v in r) + "</tr>"
-                   for r in a[:12])
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(format(v, '.6g'))}</td>" for v in r[:12])
+                   + ("<td>…</td>" if r.shape[0] > 12 else "") + "</tr>" for r in a[:12])
     more = f"<tr><td colspan='{a.shape[1]}'>… {a.shape[0] - 12} more rows</td></tr>" if a.shape[0] > 12 else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table class='mini-autograd-array'>{cap}{rows}{more}</table>"

@@ -1,11 +1,8 @@
 """JupyterLab widgets over the Trace: the graph, the gradient flow, the sensitivity explorer, and
-``explore``, which composes the three with toggles for get_all, get_by_list and sens_param.
+``explore``, which composes them with toggles for get_all, get_by_list and sens_param.
 
-Widgets are ipywidgets 8 boxes with stable attributes (``explorer.sens_controls``, ``flow.play``,
-``flow.slider`` ...) and CSS classes ("mini-autograd-graph", "-flow", "-sens", "-grads") so tests
-can drive them by setting ``.value`` and a browser test can find them. Errors raised inside a
-callback are shown in the widget's ``message`` (an HTML widget), not only in the kernel's log.
-Heavy views (dot) render only while their tab is visible; a hidden one is redrawn when shown.
+Stable attributes (``explorer.sens_controls``, ``flow.play`` ...) and CSS classes let tests drive them;
+callback errors show in each widget's ``message``; views hidden in a tab redraw when shown.
 """
 from __future__ import annotations
 
