@@ -1,7 +1,69 @@
-"""Shared fixtures: every test starts in PYNATIVE_MODE on the CPU and leaves the context so."""
+"""Shared fixtures and examples.
+
+Every test starts in PYNATIVE_MODE on the CPU and leaves the context so. The viz tests share the
+document's network and inputs, an MLP and a tuple-output net; expected values in tests are derived
+by hand with NumPy float64, never with the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
 import pytest
 
+import mini_autograd.nn as nn
+import mini_autograd.ops as ops
+from mini_autograd import Parameter, ParameterTuple, Tensor
 from mini_autograd import context
+from mini_autograd import dtype as mstype
+
+X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]])
+Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]])
+DOC_SENS = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]])
+
+
+class Net(nn.Cell):
+    """The document's network: out = (x * z) @ y."""
+
+    def __init__(self, z_name: str = "z") -> None:
+        super().__init__()
+        self.matmul = ops.MatMul()
+        self.z = Parameter(Tensor(np.array([1.0], np.float32)), name=z_name)
+
+    def construct(self, x, y):
+        x = x * self.z
+        return self.matmul(x, y)
+
+
+class TwoOut(nn.Cell):
+    """A tuple output: (a * b, a + b)."""
+
+    def construct(self, a, b):
+        return a * b, a + b
+
+
+def hand_grads(sens, z=1.0, x=X, y=Y):
+    """d out/dx = (sens @ y^T) z, d out/dy = (x z)^T @ sens, d out/dz = sum(sens * (x @ y))."""
+    sens = np.asarray(sens, dtype=np.float64)
+    return {"x": (sens @ y.T) * z, "y": (x * z).T @ sens, "z": np.array([np.sum(sens * (x @ y))])}
+
+
+@pytest.fixture
+def xy():
+    return (Tensor(X.tolist(), dtype=mstype.float32), Tensor(Y.tolist(), dtype=mstype.float32))
+
+
+@pytest.fixture
+def called(xy):
+    """A ForwardValueAndGrad of the document's Net with every flag on, called once."""
+    net = Net()
+    fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=True,
+                                 get_by_list=True)
+    fvg(*xy)
+    return fvg
+
+
+def mlp():
+    return nn.SequentialCell([nn.Dense(3, 4, activation="relu"), nn.Dense(4, 2)])
 
 
 @pytest.fixture(autouse=True)

@@ -1,1 +1,15 @@
-"""viz: pictures and JupyterLab widgets drawn from the Trace a gradient call leaves behind."""
+"""viz: pictures and JupyterLab widgets drawn from the Trace a gradient call leaves behind.
+
+``draw_graph`` (graphviz SVG, displays on its own), ``frames`` (the backward pass step by step),
+``heatmap`` (matplotlib), and the widgets: ``graph_widget``, ``flow_widget``, ``sensitivity`` and
+``explore``, which composes them for any network and inputs. viz reads only the Trace.
+"""
+from .flow import EdgeFlow, Frame, frames
+from .graph import (GraphView, GraphvizNotFound, INSTALL_HINT, build_digraph, draw_graph, render_svg)
+from .plots import HeatmapPanel, heatmap
+from .widgets import (DOCUMENT_SENS, Explorer, FlowWidget, GraphWidget, SensitivityExplorer, explore,
+                      flow_widget, graph_widget, sensitivity)
+
+__all__ = ["draw_graph", "render_svg", "build_digraph", "GraphView", "GraphvizNotFound", "INSTALL_HINT",
+           "frames", "Frame", "EdgeFlow", "heatmap", "HeatmapPanel", "explore", "Explorer", "GraphWidget",
+           "FlowWidget", "SensitivityExplorer", "graph_widget", "flow_widget", "sensitivity", "DOCUMENT_SENS"]
