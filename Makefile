@@ -29,7 +29,8 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -q tests
 
 bench: $(STAMP) system-deps
-	$(PY) benchmarks/run.py
+	-$(PY) -m pip install -q -e ".[bench]" || echo "PyTorch/JAX not installed: their columns are left out"
+	cd benchmarks && PYTHONPATH=.. ../$(PY) run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -8,7 +8,7 @@ gradients MindSpore returns for the flags, in ``pick``. It keeps what a Trace ne
 from __future__ import annotations
 
 import inspect
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import context as _context
 from . import tape as _tape
@@ -39,8 +39,8 @@ def check_weights(who: str, weights: Any) -> tuple:
     return tuple(weights)
 
 
-def pick(input_grads: Sequence, weight_grads: Sequence | None, positions: Any) -> Any:
-    """MindSpore's returned structure.
+def pick(input_grads: Mapping | Sequence, weight_grads: Sequence | None, positions: Any) -> Any:
+    """MindSpore's returned structure, from the gradients of the inputs (by position) and weights.
 
     positions is an int (the gradient of that input, a Tensor), a tuple (a tuple over those inputs)
     or None (no input gradients). With weights: a tuple over weights alone when positions is None,
@@ -132,7 +132,8 @@ class GradRunner:
         grads = backward(xp, recorded.nodes, values, seeds, requires=self._requires(recorded, positions, mode))
 
         input_slots = recorded.input_slots
-        input_grads = [self._grad(xp, grads, input_slots.get(i), a) for i, a in enumerate(args)]
+        wanted = positions if isinstance(positions, tuple) else () if positions is None else (positions,)
+        input_grads = {i: self._grad(xp, grads, input_slots.get(i), args[i]) for i in wanted}
         weight_grads = None
         if self.weights is not None:
             get = recorded.param_slots.get

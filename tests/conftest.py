@@ -7,14 +7,23 @@ by hand with NumPy float64, never with the engine.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import mini_autograd.nn as nn
 import mini_autograd.ops as ops
 from mini_autograd import Parameter, ParameterTuple, Tensor
 from mini_autograd import context
 from mini_autograd import dtype as mstype
+
+# Property tests draw 40 examples each in `make test`; `make bench` reruns them with the "bench"
+# profile (HYPOTHESIS_PROFILE=bench) for the robustness figures.
+settings.register_profile("default", max_examples=40, deadline=None)
+settings.register_profile("bench", max_examples=400, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]])
 Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]])

@@ -82,7 +82,7 @@ def test_widget_html_escapes_parameter_names():
     assert html.escape(name) in e.sens.grads_html.value
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(min_size=1, max_size=24).filter(lambda s: s.strip()))
 def test_fuzzed_parameter_names(name):
     assert_clean(draw(name), name)

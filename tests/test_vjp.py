@@ -99,7 +99,7 @@ def check(fn, ref, arrays, rng):
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(shape=shapes(), seed=st.integers(0, 2**32 - 1))
 def test_unary_vjp_matches_central_differences(name, shape, seed):
     fn, ref, kind = UNARY[name]
@@ -108,7 +108,7 @@ def test_unary_vjp_matches_central_differences(name, shape, seed):
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(pair=broadcast_pair(), seed=st.integers(0, 2**32 - 1))
 def test_binary_vjp_with_broadcasting_matches_central_differences(name, pair, seed):
     fn, ref = BINARY[name]
@@ -118,7 +118,7 @@ def test_binary_vjp_with_broadcasting_matches_central_differences(name, pair, se
     check(fn, ref, [a, b], rng)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(m=st.integers(1, 4), k=st.integers(1, 4), n=st.integers(1, 4), ta=st.booleans(), tb=st.booleans(),
        seed=st.integers(0, 2**32 - 1))
 def test_matmul_vjp_with_transpose_flags(m, k, n, ta, tb, seed):
@@ -138,7 +138,7 @@ def shape_and_axis(draw):
 
 @pytest.mark.parametrize("op_name", ["ReduceSum", "ReduceMean"])
 @pytest.mark.parametrize("keep_dims", [False, True])
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(sa=shape_and_axis(), seed=st.integers(0, 2**32 - 1))
 def test_reductions_vjp(op_name, keep_dims, sa, seed):
     shape, axis = sa
@@ -149,7 +149,7 @@ def test_reductions_vjp(op_name, keep_dims, sa, seed):
     check(lambda x: op(x, axis), lambda x: np_fn(x, axis=np_axis, keepdims=keep_dims), [values(rng, shape)], rng)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(shape=shapes(min_dims=1), seed=st.integers(0, 2**32 - 1))
 def test_transpose_and_reshape_vjp(shape, seed):
     rng = np.random.default_rng(seed)
@@ -160,7 +160,7 @@ def test_transpose_and_reshape_vjp(shape, seed):
     check(lambda t: t.sum(axis=0, keepdims=True).squeeze(0), lambda a: a.sum(axis=0), [x], rng)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(n=st.integers(1, 4), c=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
 def test_softmax_cross_entropy_vjp(n, c, seed):
     rng = np.random.default_rng(seed)

@@ -1,0 +1,173 @@
+"""Engine speed: the document's example and a 4-layer MLP, as ratios to NumPy in the same process.
+
+The document's example is ForwardValueAndGrad(get_all=True, get_by_list=True) on out = (x z) @ y;
+its baseline is the fewest NumPy calls computing the same value and the three gradients. The MLP
+(4 ReLU layers, 1024 wide, batch 256, float32) is timed for the loss and every weight gradient
+against a hand-written NumPy forward and backward of the same network. PyTorch and JAX run the
+same two cases where installed (``pip install -e '.[bench]'``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from common import compare
+
+import mini_autograd as ma  # noqa: E402
+from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
+from tests import document_code as doc  # noqa: E402
+
+
+def document_cases() -> dict:
+    """Microseconds per call and ratios to NumPy for the document's example."""
+    x, y = doc.inputs()
+    xn, yn = x.asnumpy(), y.asnumpy()
+    zn = np.array([1.0], np.float32)
+
+    def numpy_baseline():
+        xz = xn * zn
+        out = xz @ yn
+        sens = np.ones_like(out)
+        dxz = sens @ yn.T
+        return out, dxz * zn, xz.T @ sens, np.sum(dxz * xn).reshape(1)
+
+    fns = {"NumPy": numpy_baseline}
+    for mode_name in ("PYNATIVE_MODE", "GRAPH_MODE"):
+        context.set_context(mode=getattr(context, mode_name))
+        net = doc.Net()
+        fvg = nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_all=True, get_by_list=True)
+        fvg(x, y)
+
+        def run(fvg=fvg, mode=getattr(context, mode_name)):
+            context._settings["mode"] = mode  # each closure runs in its own mode, alternating fairly
+            return fvg(x, y)
+        fns[mode_name] = run
+    fns.update(_peers_document(xn, yn, zn))
+    secs = compare(fns, number=3000)
+    context.set_context(mode=context.PYNATIVE_MODE)
+    base = secs["NumPy"]
+    return {name: {"us": s * 1e6, "ratio": s / base} for name, s in secs.items()}
+
+
+def _peers_document(xn, yn, zn) -> dict:
+    peers = {}
+    try:
+        import torch
+        torch.set_num_threads(1)
+        tx, ty = torch.tensor(xn, requires_grad=True), torch.tensor(yn, requires_grad=True)
+        tz = torch.tensor(zn, requires_grad=True)
+
+        def torch_eager():
+            for t in (tx, ty, tz):
+                t.grad = None
+            out = (tx * tz) @ ty
+            out.backward(torch.ones_like(out))
+            return out, tx.grad, ty.grad, tz.grad
+        peers["PyTorch eager"] = torch_eager
+    except ImportError:
+        pass
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        def f(x, y, z):
+            return (x * z) @ y
+
+        @jax.jit
+        def jitted(x, y, z):
+            out, vjp = jax.vjp(f, x, y, z)
+            return (out,) + vjp(jnp.ones_like(out))
+        jx, jy, jz = jnp.asarray(xn), jnp.asarray(yn), jnp.asarray(zn)
+        peers["JAX jit"] = lambda: jax.block_until_ready(jitted(jx, jy, jz))
+    except ImportError:
+        pass
+    return peers
+
+
+def mlp_cases(width: int = 1024, batch: int = 256, layers: int = 4) -> dict:
+    """Seconds per loss-and-gradients call of the MLP, and the ratio to hand-written NumPy."""
+    rng = np.random.default_rng(0)
+    ma.set_seed(0)
+    net = nn.SequentialCell([nn.Dense(width, width, activation="relu") for _ in range(layers - 1)]
+                            + [nn.Dense(width, width)])
+    params = ParameterTuple(net.trainable_params())
+    fvg = nn.ForwardValueAndGrad(nn.WithLossCell(net, nn.MSELoss()), params, get_by_list=True)
+    x = rng.standard_normal((batch, width)).astype(np.float32)
+    t = rng.standard_normal((batch, width)).astype(np.float32)
+    X, T = Tensor(x), Tensor(t)
+    weights = [p.asnumpy() for p in params]
+
+    def numpy_mlp():
+        hs, h = [x], x
+        for i in range(layers):
+            h = h @ weights[2 * i].T + weights[2 * i + 1]
+            if i < layers - 1:
+                h = np.maximum(h, 0)
+            hs.append(h)
+        d = h - t
+        loss = np.mean(d * d)
+        g = d * np.float32(2.0 / d.size)
+        grads = []
+        for i in range(layers - 1, -1, -1):
+            if i < layers - 1:
+                g = np.where(hs[i + 1] > 0, g, np.float32(0))
+            grads += [g.T @ hs[i], g.sum(0)]
+            if i > 0:
+                g = g @ weights[2 * i]
+        return loss, grads
+
+    loss, grads = fvg(X, T)
+    want_loss, want_grads = numpy_mlp()  # the two compute the same thing: check before timing
+    assert np.isclose(float(loss), want_loss, rtol=1e-4)
+    fns = {"NumPy": numpy_mlp, "mini_autograd": lambda: fvg(X, T)}
+    fns.update(_peers_mlp(x, t, weights, layers))
+    secs = compare(fns, number=3, rounds=5)
+    base = secs["NumPy"]
+    return {name: {"ms": s * 1e3, "ratio": s / base} for name, s in secs.items()}
+
+
+def _peers_mlp(x, t, weights, layers) -> dict:
+    peers = {}
+    try:
+        import torch
+        torch.set_num_threads(2)
+        tw = [torch.tensor(w, requires_grad=True) for w in weights]
+        tx, tt = torch.tensor(x), torch.tensor(t)
+
+        def torch_mlp():
+            for w in tw:
+                w.grad = None
+            h = tx
+            for i in range(layers):
+                h = h @ tw[2 * i].T + tw[2 * i + 1]
+                if i < layers - 1:
+                    h = torch.relu(h)
+            loss = torch.mean((h - tt) ** 2)
+            loss.backward()
+            return loss
+        peers["PyTorch eager"] = torch_mlp
+    except ImportError:
+        pass
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        def loss_fn(ws, x, t):
+            h = x
+            for i in range(layers):
+                h = h @ ws[2 * i].T + ws[2 * i + 1]
+                if i < layers - 1:
+                    h = jnp.maximum(h, 0)
+            return jnp.mean((h - t) ** 2)
+        step = jax.jit(jax.value_and_grad(loss_fn))
+        jw, jx, jt = [jnp.asarray(w) for w in weights], jnp.asarray(x), jnp.asarray(t)
+        peers["JAX jit"] = lambda: jax.block_until_ready(step(jw, jx, jt))
+    except ImportError:
+        pass
+    return peers
+
+
+if __name__ == "__main__":
+    for name, r in document_cases().items():
+        print(f"document example  {name:15s} {r['us']:8.2f} us  x{r['ratio']:.2f}")
+    for name, r in mlp_cases().items():
+        print(f"MLP               {name:15s} {r['ms']:8.2f} ms  x{r['ratio']:.3f}")

@@ -1,0 +1,86 @@
+"""``make bench``: every benchmark, one table, printed and written to benchmarks/results.md.
+
+Speed figures are ratios against a baseline timed in the same process (NumPy doing the same
+work), so that they mean the same on any machine; the machine is named at the top of the report.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+from common import ROOT, machine
+
+GOALS = {"PYNATIVE_MODE": 4.0, "GRAPH_MODE": 2.5, "MLP": 1.05, "widget_ms": 50.0}
+
+
+def mark(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> int:
+    import engine
+    import memory
+    import notebooks
+    import robustness
+    import viz_latency
+
+    lines = [f"# Benchmarks", "", f"Machine: {machine()}.  Date: {date.today().isoformat()}.  "
+             f"Command: `make bench`.", ""]
+    doc = engine.document_cases()
+    lines += ["## The document's example: ForwardValueAndGrad(get_all=True, get_by_list=True)", "",
+              "| | us per call | ratio to NumPy | goal |", "|---|---:|---:|---|"]
+    for name, r in doc.items():
+        goal = GOALS.get(name)
+        g = f"<= {goal}x: {mark(r['ratio'] <= goal)}" if goal else ""
+        lines.append(f"| {name} | {r['us']:.1f} | {r['ratio']:.2f}x | {g} |")
+    mlp = engine.mlp_cases()
+    lines += ["", "## 4-layer ReLU MLP, 1024 wide, batch 256, float32: loss and weight gradients", "",
+              "| | ms per call | ratio to NumPy | goal |", "|---|---:|---:|---|"]
+    for name, r in mlp.items():
+        g = f"<= {GOALS['MLP']}x: {mark(r['ratio'] <= GOALS['MLP'])}" if name == "mini_autograd" else ""
+        lines.append(f"| {name} | {r['ms']:.2f} | {r['ratio']:.3f}x | {g} |")
+
+    lat = viz_latency.measure()
+    lines += ["", "## Widget update after a sensitivity change", "",
+              "| where | median ms | p95 ms | goal |", "|---|---:|---:|---|",
+              f"| in the kernel | {lat['median_ms']:.1f} | {lat['p95_ms']:.1f} | "
+              f"median <= {GOALS['widget_ms']:.0f} ms: {mark(lat['median_ms'] <= GOALS['widget_ms'])} |"]
+    browser = ROOT / "test-artifacts" / "browser_latency.json"
+    if browser.exists():
+        b = json.loads(browser.read_text())
+        lines.append(f"| in the page (browser test) | {b['median_ms']:.1f} | {b['p95_ms']:.1f} | |")
+    else:
+        lines.append("| in the page | not measured: run `make test` (its browser test writes it) first | | |")
+
+    grow = memory.growth()
+    peak = memory.mlp_peak()
+    lines += ["", "## Memory", "",
+              f"- Growth over {grow['calls']:,} ForwardValueAndGrad calls: {grow['growth_bytes']:,} bytes "
+              f"(goal: flat).",
+              f"- MLP step peak: {peak['peak_bytes'] / 2**20:.1f} MiB against a minimum live set of "
+              f"{peak['minimum_bytes'] / 2**20:.1f} MiB (parameters, gradients, layer outputs): "
+              f"{peak['ratio']:.2f}x."]
+
+    nbt = notebooks.run()
+    lines += ["", "## Notebook suite, each in a fresh kernel", "", "| notebook | seconds |", "|---|---:|"]
+    lines += [f"| {name} | {s:.1f} |" for name, s in nbt.items()]
+    lines.append(f"| all | {sum(nbt.values()):.1f} |")
+
+    rob = robustness.run()
+    lines += ["", "## Robustness (the property tests rerun with HYPOTHESIS_PROFILE=bench)", "",
+              f"- Gradients against central differences: {rob['gradient examples']:,} examples, "
+              f"{rob['gradient failures']} failures (goal 0).",
+              f"- Bad inputs tried with their exception type and message checked: {rob['bad inputs checked']}, "
+              f"{rob['bad-input failures']} failures.",
+              f"- Graph-label escaping fuzz: {rob['names rendered']:,} names rendered, "
+              f"{rob['names unescaped']} unescaped (goal 0)."]
+
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (ROOT / "benchmarks" / "results.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
