@@ -153,6 +153,11 @@ class GradRunner:
         return args[:-1], args[-1]
 
     def _check_inputs(self, args: tuple, positions: Any) -> None:
+        devices = {a.device for a in args if isinstance(a, Tensor)}
+        if len(devices) > 1:  # checked here too: an input the network never uses meets no primitive
+            raise RuntimeError(f"For '{self.who}', all input tensors must be on the same device, but got "
+                               f"{', '.join(a.device for a in args if isinstance(a, Tensor))}. Move a tensor "
+                               f"explicitly with Tensor(x.asnumpy()) after context.set_context(device_target=...).")
         for p in (positions,) if isinstance(positions, int) else (positions or ()):
             if p >= len(args):
                 raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "

@@ -13,12 +13,14 @@ from .tape import Tape
 
 
 def signature(args: tuple, extra: tuple) -> tuple:
-    """What a graph is specialised on: each argument's shape and dtype (or value), plus ``extra``."""
+    """What a graph is specialised on: each argument's shape, dtype and device (or value), plus
+    ``extra``. The device is part of it so that a tensor from another device is traced anew, and
+    meets the same-device check of ops/primitive.apply, instead of being replayed into kernels."""
     key = []
     for a in args:
         data = getattr(a, "_data", None)
         if data is not None:
-            key.append((data.shape, data.dtype.str))
+            key.append((data.shape, data.dtype.str, a._backend.name))
         else:
             key.append(("value", type(a).__name__, repr(a)))
     return tuple(key) + extra

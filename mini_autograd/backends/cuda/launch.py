@@ -145,7 +145,7 @@ sub = _binary("sub", K.sub, np.subtract)
 mul = _binary("mul", K.mul, np.multiply)
 div = _binary("div", K.div, np.true_divide)
 power = _binary("power", K.power, np.power)
-relu_grad = _binary("relu_grad", K.relu_grad, lambda dout, x: dout)  # dout where x > 0, else 0
+_relu_grad = _binary("relu_grad", K.relu_grad, lambda dout, x: dout)
 neg = _unary("neg", K.neg, np.negative)
 exp = _unary("exp", K.exp, np.exp)
 log = _unary("log", K.log, np.log)
@@ -153,6 +153,11 @@ tanh = _unary("tanh", K.tanh, np.tanh)
 square = _unary("square", K.square, np.square)
 sigmoid = _unary("sigmoid", K.sigmoid, lambda x: x)  # as numpy_backend: 0.5 tanh(x/2) + 0.5
 relu = _unary("relu", K.relu, lambda x: x)
+
+
+def relu_grad(dout: Any, x: Any) -> Any:
+    """dout where x > 0, else 0 (the zip kernel)."""
+    return _relu_grad(dout, x)
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> Any:
