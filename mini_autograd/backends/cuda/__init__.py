@@ -63,6 +63,13 @@ def load() -> ModuleType:
     except ImportError as e:
         raise RuntimeError("device_target='GPU' needs Numba-CUDA, which is not installed: "
                            "pip install 'mini_autograd[gpu]'  (" + str(e) + ")") from e
+    if where == "gpu":
+        from numba import cuda
+        if not cuda.is_available():
+            raise RuntimeError("device_target='GPU': numba.cuda was imported for a real GPU, but no usable CUDA "
+                               "GPU was found. Without a GPU, let mini_autograd choose Numba's simulator by "
+                               "setting device_target='GPU' before importing numba.cuda, or set the "
+                               "environment variable NUMBA_ENABLE_CUDASIM=1.")
     from . import launch
     if where == "simulator" and not _noticed:
         _noticed = True
