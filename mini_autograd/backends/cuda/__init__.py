@@ -73,6 +73,6 @@ def load() -> ModuleType:
     from . import launch
     if where == "simulator" and not _noticed:
         _noticed = True
-        print("mini_autograd: no CUDA GPU found; device_target='GPU' runs the kernels in Numba's CUDA "
-              "simulator (slow, for learning and testing).", file=sys.stderr)
+        print("mini_autograd: device_target='GPU' runs the kernels in Numba's CUDA simulator (no CUDA GPU "
+              "found, or NUMBA_ENABLE_CUDASIM=1): slow, for learning and testing.", file=sys.stderr)
     return launch

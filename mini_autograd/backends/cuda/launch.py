@@ -219,8 +219,11 @@ def reshape(x: Any, shape: tuple) -> Any:
     """Same memory, new shape: a C-contiguous array reshapes without moving data."""
     _check(x)
     shape = tuple(shape)
-    if -1 in shape:
-        shape = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape
+    if -1 in shape:  # the one unknown length is what the others leave of the size
+        known = 1
+        for n in shape:
+            known *= n if n != -1 else 1
+        shape = tuple((x.size // known if known else 0) if n == -1 else n for n in shape)
     if x.shape == shape:
         return x
     if x.size == 0:
