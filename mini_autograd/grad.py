@@ -173,6 +173,16 @@ class GradRunner:
         return args[:-1], args[-1]
 
     def _check_inputs(self, args: tuple, positions: Any) -> None:
+        backend = None
+        for a in args:
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a._backend
+                elif a._backend is not backend:  # checked here: an input the network ignores meets no primitive
+                    raise RuntimeError(f"For '{self.who}', all input tensors must be on the same device, but got "
+                                       f"{', '.join(a.device for a in args if isinstance(a, Tensor))}. Move a "
+                                       f"tensor explicitly with Tensor(x.asnumpy()) after "
+                                       f"context.set_context(device_target=...).")
         if positions == () or (positions == 0 and args and isinstance(args[0], Tensor)):
             return
         for p in (positions,) if isinstance(positions, int) else (positions or ()):

@@ -14,8 +14,10 @@ from .tensor import Tensor
 
 
 def signature(args: tuple, extra: tuple) -> tuple:
-    """What a graph is specialised on: each argument's shape and dtype (or value), plus ``extra``."""
-    return tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else
+    """What a graph is specialised on: each argument's shape, dtype and device (or value), plus
+    ``extra``. The device is part of it so that a tensor from another device is traced anew, and
+    meets the same-device check of ops/primitive.apply, instead of being replayed into kernels."""
+    return tuple([(a._data.shape, a._data.dtype, a._backend) if isinstance(a, Tensor) else
                   ("value", type(a).__name__, repr(a)) for a in args]) + extra
 
 

@@ -1,7 +1,8 @@
 """Backends: the short, named list of array functions every primitive is written with.
 
-A backend is a module implementing that list (see numpy_backend.py, the reference). The device a
-Tensor lives on is its backend; ``current()`` is the one context's device_target selects.
+A backend is a module implementing that list (see numpy_backend.py, the reference; cuda/ is the
+GPU one). The device a Tensor lives on is its backend; ``current()`` is the one context's
+device_target selects. Only cuda/ imports numba, and only when "GPU" is first asked for.
 """
 from __future__ import annotations
 
@@ -20,12 +21,18 @@ def get_backend(device_target: str) -> ModuleType:
     if device_target == "CPU":
         from . import numpy_backend as backend
     elif device_target == "GPU":
-        raise RuntimeError("device_target='GPU' needs the Numba-CUDA backend, which this version of "
-                           "mini_autograd does not have yet; use device_target='CPU'.")
+        from . import cuda  # imports no numba itself: cuda.load() does, after choosing GPU or simulator
+        backend = cuda.load()
     else:
         raise ValueError(f"device_target must be 'CPU' or 'GPU', but got {device_target!r}.")
     _loaded[device_target] = backend
     return backend
+
+
+def gpu_runs_on() -> str:
+    """"gpu" when device_target="GPU" runs on a real CUDA GPU, "simulator" in Numba's CUDA simulator."""
+    from . import cuda
+    return cuda.runs_on()
 
 
 def current() -> ModuleType:

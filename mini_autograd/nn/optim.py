@@ -54,6 +54,9 @@ class Optimizer(Cell):
                 got = list(g.shape) if isinstance(g, Tensor) else type(g).__name__
                 raise ValueError(f"For '{who}', the gradient of '{p.name}' should have shape {list(p.shape)}, "
                                  f"but got {got}.")
+            if g._backend is not p._backend:  # a silent mix would feed host arrays to kernels or back
+                raise RuntimeError(f"For '{who}', the gradient of '{p.name}' is on {g.device} but the parameter "
+                                   f"is on {p.device}; compute both on one device_target.")
             xp, a = p._backend, g._data
             if self.loss_scale != 1.0:
                 a = xp.div(a, xp.full((), self.loss_scale, a.dtype))

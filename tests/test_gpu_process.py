@@ -1,0 +1,218 @@
+"""The GPU path as a learner meets it, each in a fresh process: the document's code with
+device_target="GPU" prints the document's values without a GPU, the simulator is chosen without
+NUMBA_ENABLE_CUDASIM and announced once, and the CPU path never imports numba.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.gpu
+ROOT = Path(__file__).resolve().parents[1]
+NOTICE = "runs the kernels in Numba's CUDA simulator"
+
+# The document's code (forward_value_and_grad.md), exactly as written but for the import name.
+DOCUMENT_CODE = '''
+import numpy as np
+import mini_autograd.context as context
+import mini_autograd.nn as nn
+import mini_autograd.ops as ops
+from mini_autograd import Tensor
+from mini_autograd import ParameterTuple, Parameter
+from mini_autograd import dtype as mstype
+context.set_context(mode=context.GRAPH_MODE, device_target="GPU")
+class Net(nn.Cell):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.matmul = ops.MatMul()
+        self.z = Parameter(Tensor(np.array([1.0], np.float32)), name='z')
+    def construct(self, x, y):
+        x = x * self.z
+        out = self.matmul(x, y)
+        return out
+
+class ForwardValueAndGradWrtX(nn.Cell):
+    def __init__(self, net):
+        super(ForwardValueAndGradWrtX, self).__init__()
+        self.net = net
+        self.grad = nn.ForwardValueAndGrad(self.net)
+    def construct(self, x, y):
+        ret = self.grad(x, y)
+        return ret
+
+x = Tensor([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], dtype=mstype.float32)
+y = Tensor([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], dtype=mstype.float32)
+output = ForwardValueAndGradWrtX(Net())(x, y)
+print(output)
+class ForwardValueAndGradWrtX(nn.Cell):
+    def __init__(self, net):
+        super(ForwardValueAndGradWrtX, self).__init__()
+        self.net = net
+        self.params = ParameterTuple(net.trainable_params())
+        self.grad = nn.ForwardValueAndGrad(self.net, weights=self.params, get_by_list=True)
+    def construct(self, x, y):
+        ret = self.grad(x, y)
+        return ret
+output = ForwardValueAndGradWrtX(Net())(x, y)
+print(output)
+class ForwardValueAndGradWrtX(nn.Cell):
+    def __init__(self, net):
+        super(ForwardValueAndGradWrtX, self).__init__()
+        self.net = net
+        self.grad = nn.ForwardValueAndGrad(self.net, sens_param=True)
+        self.grad_wrt_output = Tensor([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], dtype=mstype.float32)
+    def construct(self, x, y):
+        ret = self.grad(x, y, self.grad_wrt_output)
+        return ret
+output = ForwardValueAndGradWrtX(Net())(x, y)
+print(output)
+'''
+
+# What the document prints (its three outputs, in order).
+DOCUMENT_OUTPUT = '''
+(Tensor(shape=[2, 3], dtype=Float32, value=
+[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00],
+ [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), Tensor(shape=[2, 3], dtype=Float32, value=
+[[4.50999975e+00, 2.70000005e+00, 3.60000014e+00],
+ [4.50999975e+00, 2.70000005e+00, 3.60000014e+00]]))
+(Tensor(shape=[2, 3], dtype=Float32, value=
+[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00]
+ [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), (Tensor(shape=[1], dtype=Float32, value= [2.15359993e+01]),))
+(Tensor(shape=[2, 3], dtype=Float32, value=
+[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00],
+ [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), Tensor(shape=[2, 3], dtype=Float32, value=
+[[2.21099997e+00, 5.09999990e-01, 1.49000001e+00],
+ [5.58799982e+00, 2.68000007e+00, 4.07000017e+00]]))
+'''
+
+NUMBER = re.compile(r"[-+]?\d+\.\d+e[-+]\d+")
+SHAPES = re.compile(r"shape=\[[\d, ]*\]")
+
+
+def python(code: str, drop_sim_env: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter with this checkout importable and, as a learner's
+    machine has it, no NUMBA_ENABLE_CUDASIM set."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    if drop_sim_env:
+        env.pop("NUMBA_ENABLE_CUDASIM", None)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=timeout)
+
+
+def runs_on_here() -> str:
+    out = python("from mini_autograd.backends import gpu_runs_on; print(gpu_runs_on())")
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_document_prints_its_values_on_the_gpu_path():
+    out = python(DOCUMENT_CODE)
+    assert out.returncode == 0, out.stderr
+    got, want = [float(v) for v in NUMBER.findall(out.stdout)], [float(v) for v in NUMBER.findall(DOCUMENT_OUTPUT)]
+    assert len(got) == len(want) == 31
+    for g, w in zip(got, want):
+        assert abs(g - w) <= 1e-6 * abs(w), (g, w)
+    assert SHAPES.findall(out.stdout) == SHAPES.findall(DOCUMENT_OUTPUT)
+    assert out.stdout.count("dtype=Float32") == DOCUMENT_OUTPUT.count("dtype=Float32") == 6
+
+
+def test_the_simulator_is_chosen_without_the_user_and_announced_once():
+    out = python('''
+        import numpy as np
+        import mini_autograd as ms
+        from mini_autograd import Tensor, context
+        from mini_autograd.backends import gpu_runs_on
+        from mini_autograd.backends.cuda import runs_on
+        context.set_context(device_target="GPU")
+        x = Tensor(np.ones((3, 3), np.float32))
+        print((x @ x).sum())
+        context.set_context(device_target="CPU")
+        context.set_context(device_target="GPU")
+        print((x * 2).asnumpy().sum(), runs_on(), gpu_runs_on())
+        import numba.cuda
+    ''')
+    assert out.returncode == 0, out.stderr
+    where = out.stdout.split()[-1]
+    assert where in ("gpu", "simulator") and out.stdout.split()[-2] == where
+    assert out.stdout.split()[0] == "27.0"
+    notices = [line for line in out.stderr.splitlines() if NOTICE in line]
+    assert len(notices) == (1 if where == "simulator" else 0), out.stderr
+
+
+def test_the_cpu_path_never_imports_numba():
+    out = python('''
+        import sys
+        import numpy as np
+        import mini_autograd
+        from mini_autograd import Tensor, context, nn
+        context.set_context(device_target="CPU")
+        net = nn.Dense(3, 2)
+        fvg = nn.ForwardValueAndGrad(net, get_all=True)
+        fvg(Tensor(np.ones((4, 3), np.float32)))
+        print(repr(Tensor(np.ones(2, np.float32))))
+        print([m for m in sys.modules if m == "numba" or m.startswith("numba.")])
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert NOTICE not in out.stderr
+
+
+def test_without_numba_cuda_the_error_says_what_to_install():
+    out = python('''
+        import sys
+        class NoNumba:  # as if numba-cuda were not installed
+            def find_spec(self, name, path=None, target=None):
+                if name == "numba" or name.startswith("numba."):
+                    raise ModuleNotFoundError(f"No module named {name!r}")
+        sys.meta_path.insert(0, NoNumba())
+        from mini_autograd import context
+        try:
+            context.set_context(device_target="GPU")
+        except RuntimeError as e:
+            print("RuntimeError:", e)
+        print(context.get_context("device_target"))
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert "pip install 'mini_autograd[gpu]'" in out.stdout
+    assert out.stdout.splitlines()[-1] == "CPU"  # a failed set_context leaves the context as it was
+
+
+def test_the_simulator_is_chosen_in_a_notebook_kernel():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import numpy as np\nfrom mini_autograd import Tensor, context\n"
+                                  "context.set_context(device_target='GPU')\n"
+                                  "print((Tensor(np.ones(4, np.float32)) * 3).asnumpy().sum())"),
+        nbformat.v4.new_code_cell("context.set_context(device_target='GPU')\n"
+                                  "from mini_autograd.backends import gpu_runs_on\nprint(gpu_runs_on())"),
+    ]
+    env_before = os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
+    old_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(ROOT) + os.pathsep + (old_path or "")
+    try:
+        client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3")
+        client.execute()
+    finally:
+        if env_before is not None:
+            os.environ["NUMBA_ENABLE_CUDASIM"] = env_before
+        if old_path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old_path
+    texts = [(o.get("name"), o.get("text", "")) for cell in nb.cells for o in cell.outputs]
+    stdout = "".join(t for n, t in texts if n == "stdout")
+    stderr = "".join(t for n, t in texts if n == "stderr")
+    assert "12.0" in stdout
+    where = stdout.split()[-1]
+    assert where in ("gpu", "simulator")
+    assert stderr.count(NOTICE) == (1 if where == "simulator" else 0)
