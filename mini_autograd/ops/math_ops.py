@@ -62,9 +62,11 @@ class Sub(_Binary):
     def forward(self, xp, x, y):
         return xp.sub(x, y)
 
-    # d(x-y)/dx = 1, d(x-y)/dy = -1
-    def vjp(self, xp, dout, out, x, y):
-        return dout, xp.neg(dout)
+    # d(x-y)/dx = 1, d(x-y)/dy = -1   (no negation when y's gradient is not needed: a loss's labels)
+    partial_vjp = True
+
+    def vjp(self, xp, dout, out, x, y, needs=(True, True)):
+        return dout, (xp.neg(dout) if needs[1] else None)
 
 
 class Mul(_Binary):
