@@ -154,10 +154,15 @@ class GradRunner:
         return self._work_out_requires(recorded, positions)
 
     def _work_out_requires(self, recorded: Any, positions: Any) -> list | None:
+        params = recorded.param_slots
+        if (isinstance(positions, tuple) and len(positions) == len(recorded.input_slots) and self.weights
+                and len(params) + len(positions) == len(recorded.leaves)
+                and all(id(w) in params for w in self.weights) and len(self.weights) == len(params)):
+            return None  # every leaf is wanted (the document's get_all with get_by_list): nothing to skip
         wanted = [recorded.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in recorded.input_slots]
         if self.weights is not None:
-            wanted += [recorded.param_slots[id(w)] for w in self.weights if id(w) in recorded.param_slots]
+            wanted += [params[id(w)] for w in self.weights if id(w) in params]
         if len(wanted) == len(recorded.leaves):
             return None
         return requires_grad(recorded.nodes, recorded.size, wanted)

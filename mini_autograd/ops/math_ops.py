@@ -11,10 +11,9 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dtype
-from .. import tape as _tape
 from .. import tensor as _tensor_module
 from ..tensor import Tensor
-from .primitive import _NO_ATTRS, Primitive, apply
+from .primitive import _NO_ATTRS, Primitive, apply, apply2
 
 
 def _shape(shape: tuple) -> list:
@@ -27,11 +26,8 @@ class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = self.tensors((x, y))
-        backend = x._backend
-        if y._backend is not backend:
-            return apply(self, (x, y), _NO_ATTRS)  # raises: the inputs are on different devices
-        try:  # apply(), written out for the operators' sake: they are the most frequent calls
-            result = Tensor._make(self.forward(backend, x._data, y._data), backend)
+        try:
+            return apply2(self, x, y)
         except ValueError:
             try:  # say which shapes did not broadcast, in MindSpore's words
                 np.broadcast_shapes(x._data.shape, y._data.shape)
@@ -39,10 +35,6 @@ class _Binary(Primitive):
                 raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
                                  f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
             raise
-        tape = _tape.active
-        if tape is not None:
-            tape.record(self, _NO_ATTRS, (x, y), result)
-        return result
 
 
 class Add(_Binary):
@@ -242,19 +234,23 @@ class MatMul(Primitive):
         self.transpose_b = transpose_b
 
     def __call__(self, x: Any, y: Any) -> Tensor:
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)
+                and len(x._data.shape) == 2 and len(y._data.shape) == 2
+                and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]):
+            self._refuse(x, y)
+        return apply2(self, x, y)
+
+    def _refuse(self, x: Any, y: Any) -> None:
+        """Raise the error that says what is wrong with the inputs."""
         for arg, t in (("x", x), ("y", y)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"For 'MatMul', the input '{arg}' should be a Tensor, but got {type(t).__name__}.")
             if len(t._data.shape) != 2:
                 raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {_shape(t.shape)}.")
         ta, tb = self.transpose_a, self.transpose_b
-        k_x = x._data.shape[0 if ta else 1]
-        k_y = y._data.shape[1 if tb else 0]
-        if k_x != k_y:
-            raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {_shape(x.shape)}, "
-                             f"transpose_a={ta}) gives {k_x} columns and y (shape {_shape(y.shape)}, "
-                             f"transpose_b={tb}) gives {k_y} rows.")
-        return apply(self, (x, y), _NO_ATTRS)
+        raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {_shape(x.shape)}, "
+                         f"transpose_a={ta}) gives {x._data.shape[0 if ta else 1]} columns and y (shape "
+                         f"{_shape(y.shape)}, transpose_b={tb}) gives {y._data.shape[1 if tb else 0]} rows.")
 
     def forward(self, xp, x, y):
         return xp.matmul(x, y, self.transpose_a, self.transpose_b)
