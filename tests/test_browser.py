@@ -57,19 +57,26 @@ def _kill_marked(token: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab():
-    """A JupyterLab server on the repository, stopped (with its kernels) however the tests end."""
+def lab(tmp_path_factory):
+    """A JupyterLab server on a copy of the notebooks (so that autosave never touches the committed
+    ones), stopped with its kernels however the tests end."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
     token = secrets.token_hex(16)
     port = _free_port()
-    env = {**os.environ, MARKER: token, "PYTHONPATH": str(ROOT)}
+    home = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = {**os.environ, MARKER: token, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
            "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=False",
-           "--LabApp.news_url=", "--ServerApp.log_level=WARN"]
+           "--LabApp.news_url=", "--ServerApp.log_level=WARN", "--allow-root"]
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "jupyterlab.log", "w")
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
