@@ -45,3 +45,22 @@ def machine() -> str:
     import numpy as np
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, "
             f"{platform.system()} {platform.machine()}")
+
+
+def mlp(width: int = 1024, batch: int = 256, layers: int = 4):
+    """The benchmark MLP: ``layers`` Dense layers (ReLU between them) with an MSE loss, its
+    ForwardValueAndGrad over every weight, and seeded float32 data ``x`` and targets ``t``.
+    Returns (fvg, params, x, t) with x and t as NumPy arrays."""
+    import numpy as np
+
+    import mini_autograd as ma
+    from mini_autograd import ParameterTuple, nn
+    rng = np.random.default_rng(0)
+    ma.set_seed(0)
+    net = nn.SequentialCell([nn.Dense(width, width, activation="relu") for _ in range(layers - 1)]
+                            + [nn.Dense(width, width)])
+    params = ParameterTuple(net.trainable_params())
+    fvg = nn.ForwardValueAndGrad(nn.WithLossCell(net, nn.MSELoss()), params, get_by_list=True)
+    x = rng.standard_normal((batch, width)).astype(np.float32)
+    t = rng.standard_normal((batch, width)).astype(np.float32)
+    return fvg, params, x, t

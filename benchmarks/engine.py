@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common import compare
+from common import compare, mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
@@ -85,14 +85,7 @@ def _peers_document(xn, yn, zn) -> dict:
 
 def mlp_cases(width: int = 1024, batch: int = 256, layers: int = 4) -> dict:
     """Seconds per loss-and-gradients call of the MLP, and the ratio to hand-written NumPy."""
-    rng = np.random.default_rng(0)
-    ma.set_seed(0)
-    net = nn.SequentialCell([nn.Dense(width, width, activation="relu") for _ in range(layers - 1)]
-                            + [nn.Dense(width, width)])
-    params = ParameterTuple(net.trainable_params())
-    fvg = nn.ForwardValueAndGrad(nn.WithLossCell(net, nn.MSELoss()), params, get_by_list=True)
-    x = rng.standard_normal((batch, width)).astype(np.float32)
-    t = rng.standard_normal((batch, width)).astype(np.float32)
+    fvg, params, x, t = mlp(width, batch, layers)
     X, T = Tensor(x), Tensor(t)
     weights = [p.asnumpy() for p in params]
 

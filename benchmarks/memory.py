@@ -6,9 +6,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-import numpy as np
 
-from common import ROOT  # noqa: F401  (puts the repository on sys.path)
+from common import mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
@@ -37,14 +36,8 @@ def growth(calls: int = 10_000, mode: int = context.PYNATIVE_MODE) -> dict:
 
 def mlp_peak(width: int = 1024, batch: int = 256, layers: int = 4) -> dict:
     """Peak bytes allocated during one loss-and-gradients call, against what must be alive at once."""
-    rng = np.random.default_rng(0)
-    ma.set_seed(0)
-    net = nn.SequentialCell([nn.Dense(width, width, activation="relu") for _ in range(layers - 1)]
-                            + [nn.Dense(width, width)])
-    params = ParameterTuple(net.trainable_params())
-    fvg = nn.ForwardValueAndGrad(nn.WithLossCell(net, nn.MSELoss()), params, get_by_list=True)
-    X = Tensor(rng.standard_normal((batch, width)).astype(np.float32))
-    T = Tensor(rng.standard_normal((batch, width)).astype(np.float32))
+    fvg, params, x, t = mlp(width, batch, layers)
+    X, T = Tensor(x), Tensor(t)
     fvg(X, T)
     fvg.runner.last = ma.trace._last = None  # start from nothing kept
     gc.collect()
