@@ -329,10 +329,10 @@ class ReduceMean(_Reduce):
         count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
         return xp.div(xp.sum(x, axis, self.keep_dims), xp.full((), count, x.dtype))
 
-    # d(mean_i x_i)/dx_j = 1/n
+    # d(mean_i x_i)/dx_j = 1/n   (divided before spreading: n-fold less work)
     def vjp(self, xp, dout, out, x, axis):
         count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
-        return (xp.div(self._spread(xp, dout, x, axis), xp.full((), count, dout.dtype)),)
+        return (self._spread(xp, xp.div(dout, xp.full((), count, dout.dtype)), x, axis),)
 
 
 # -- shapes and dtypes -------------------------------------------------------------------------------
