@@ -129,7 +129,8 @@ class GradRunner:
         slots = out_slots if is_tuple else (out_slots,)
         outputs = [Tensor._make(values[s], xp) for s in slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
-        grads = backward(xp, recorded.nodes, values, seeds, requires=self._requires(recorded, positions, mode))
+        requires = self._requires(recorded, positions, mode)
+        grads = backward(xp, recorded.nodes, values, seeds, requires=requires)
 
         input_slots = recorded.input_slots
         wanted = positions if isinstance(positions, tuple) else () if positions is None else (positions,)
@@ -141,7 +142,7 @@ class GradRunner:
         result = pick(input_grads, weight_grads, positions)
 
         self.last = _trace._last = Record(self, recorded, values, grads, seeds, mode, replayed, xp,
-                                          weight_grads is not None, positions)
+                                          weight_grads is not None, positions, requires)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
     def _requires(self, recorded: Any, positions: Any, mode: int) -> list | None:
@@ -301,10 +302,10 @@ class Record:
     __slots__ = ("runner", "recorded", "parts", "_trace")
 
     def __init__(self, runner: GradRunner, recorded: Any, values, grads, seeds, mode, replayed, xp,
-                 with_weights, positions) -> None:
+                 with_weights, positions, requires) -> None:
         self.runner = runner
         self.recorded = recorded
-        self.parts = (values, grads, seeds, mode, replayed, xp, with_weights, positions)
+        self.parts = (values, grads, seeds, mode, replayed, xp, with_weights, positions, requires)
         self._trace: _trace.Trace | None = None
 
     def trace(self) -> _trace.Trace:
@@ -313,10 +314,10 @@ class Record:
         return self._trace
 
     def _build(self) -> _trace.Trace:
-        values, grads, seeds, mode, replayed, xp, with_weights, positions = self.parts
+        values, grads, seeds, mode, replayed, xp, with_weights, positions, requires = self.parts
         rec = self.recorded
         steps: list = []  # the sweep again, now keeping every step: same arrays in, same gradients out
-        backward(xp, rec.nodes, values, seeds, steps)
+        backward(xp, rec.nodes, values, seeds, steps, requires)
         nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots
         out_slots = rec.outputs if isinstance(rec.outputs, tuple) else (rec.outputs,)
         runner = self.runner

@@ -203,3 +203,14 @@ def test_the_trace_describes_the_call():
     np.testing.assert_array_equal(tr.sens[0], np.ones((2, 3)))
     assert tr.flags == {"get_all": True, "get_by_list": True, "sens_param": False}
     assert ma.last_trace() is tr
+
+
+def test_the_trace_steps_agree_with_the_gradients_the_call_computed():
+    # Only dx is asked for: y and z get no gradient, and no backward step may send them one.
+    fvg = nn.ForwardValueAndGrad(doc.Net())
+    fvg(*doc.inputs())
+    tr = fvg.trace
+    assert tr.tensor("y").grad is None and tr.tensor("z").grad is None
+    sent_to = {tr.nodes[s.node].inputs[i] for s in tr.steps for i, g in enumerate(s.grads) if g is not None}
+    assert tr.tensor("y").id not in sent_to and tr.tensor("z").id not in sent_to
+    assert tr.tensor("x").id in sent_to
