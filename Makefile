@@ -1,13 +1,14 @@
 # make lab   : set up .venv and open JupyterLab on the notebooks
 # make test  : set up everything on a fresh Debian machine and run every test
 # make bench : the benchmarks (not part of make test)
+# make test-notebooks, make test-binder: parts of make test
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-engine test-notebooks test-binder test-browser bench system-deps clean
+.PHONY: lab test test-notebooks test-binder bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,24 @@ lab: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-notebooks
+	$(MAKE) --no-print-directory test-binder
+
+# The notebooks, executed by nbval and every output compared with the committed one (strict:
+# see notebooks/sanitize.cfg), in this venv's kernel.
+test-notebooks: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env notebooks/ \
+	  --nbval-sanitize-with notebooks/sanitize.cfg
+
+# Binder's install, rehearsed: a fresh venv in a temporary folder, `pip install -r
+# binder/requirements.txt` run from the repository root (as repo2docker runs it), then the package
+# imported and used from outside the source tree. pip's cache makes it quick after the first time.
+test-binder:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  echo "test-binder: pip install -r binder/requirements.txt into a fresh venv" && \
+	  $(PYTHON) -m venv "$$tmp/venv" && \
+	  "$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -r binder/requirements.txt && \
+	  cd "$$tmp" && env -u PYTHONPATH "$$tmp/venv/bin/python" -c "$$BINDER_CHECK" "$$tmp"
 
 bench: $(STAMP) system-deps
 	-$(PY) -m pip install -q -e ".[bench]" || echo "PyTorch/JAX not installed: their columns are left out"
@@ -34,3 +53,27 @@ bench: $(STAMP) system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# What test-binder runs in the fresh venv: the installed package (not the source tree) runs the
+# document's first example, viz draws its graph (needs dot, from binder/apt.txt) and the widgets import.
+define BINDER_CHECK
+import sys, mini_autograd, viz, ipywidgets, matplotlib
+import numpy as np
+import mini_autograd.nn as nn
+import mini_autograd.ops as ops
+from mini_autograd import Parameter, Tensor
+assert mini_autograd.__file__.startswith(sys.argv[1]), mini_autograd.__file__
+class Net(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.matmul = ops.MatMul()
+        self.z = Parameter(Tensor(np.array([1.0], np.float32)), name="z")
+    def construct(self, x, y):
+        return self.matmul(x * self.z, y)
+fvg = nn.ForwardValueAndGrad(Net())
+fvg(Tensor([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]]), Tensor([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]]))
+assert viz.draw_graph(fvg).svg.startswith("<svg")
+viz.explore(Net(), Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((3, 3), np.float32)))
+print("test-binder: the Binder environment imports mini_autograd", mini_autograd.__version__, "and runs it")
+endef
+export BINDER_CHECK
