@@ -118,25 +118,26 @@ def browser():
 def open_and_run(browser, lab, name: str):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=60_000)
-    page.evaluate("""async () => {
-        const w = window.jupyterapp.shell.currentWidget;
-        await w.sessionContext.ready;
-        await window.jupyterapp.commands.execute('notebook:run-all-cells');
-    }""")
-    # done when every code cell has a number in its prompt and the kernel is idle
-    page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget;
-        if (!w || w.sessionContext.session.kernel.status !== 'idle') return false;
-        const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-    }""", timeout=120_000, polling=500)
+    # a workspace of its own, reset: only this notebook is open, whatever the server saw before
+    workspace = Path(name).stem.replace("_", "-")
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/notebooks/{name}?reset&token={token}")
+    page.wait_for_function(KERNEL_STATUS + " === 'idle'", timeout=60_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # done when the kernel is idle again and every code cell has a number in its prompt
+    page.wait_for_function(KERNEL_STATUS + " === 'idle' && " + ALL_CELLS_RUN, timeout=120_000, polling=500)
     return page
+
+
+# JavaScript expressions evaluated in the page (window.jupyterapp: --LabApp.expose_app_in_browser)
+KERNEL_STATUS = r"""(() => {
+    const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const session = w && w.sessionContext && w.sessionContext.session;
+    return session && session.kernel ? session.kernel.status : null;
+})()"""
+ALL_CELLS_RUN = r"""(() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+    return prompts.length > 0 && prompts.every(p => /\[\d+\]/.test(p.textContent));
+})()"""
 
 
 def shot(page, name: str) -> None:
@@ -152,31 +153,59 @@ def assert_no_errors(page) -> None:
 
 
 def assert_graph_svg(page) -> None:
-    page.locator(".jp-OutputArea-output svg g.node, .mini-autograd-graph svg g.node, "
-                 ".jp-RenderedSVG img, .jp-RenderedImage img[src^='data:image/svg']").first.wait_for(timeout=30_000)
+    """A graphviz SVG (inline, or as an image JupyterLab made of it) is in the page and has a size."""
+    svg = page.locator(".jp-OutputArea-output svg g.node, .mini-autograd-graph svg g.node, "
+                       ".jp-RenderedSVG img, .jp-RenderedImage img[src^='data:image/svg']").first
+    svg.wait_for(state="attached", timeout=30_000)
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    assert box and box["width"] > 50 and box["height"] > 50, f"the graph's SVG has no size: {box}"
 
 
 def assert_flow_advances(page) -> None:
-    flow = page.locator(".mini-autograd-flow").first
+    """Play advances the backward pass, and so does typing a step into the slider's readout; each
+    time the caption names another step and the picture highlights another node."""
+    visible = page.locator(".mini-autograd-flow:not(.lm-mod-hidden)")
+    if not visible.count():  # only inside an explorer: open its gradient-flow tab, as a learner would
+        page.locator(".mini-autograd-explorer .lm-TabBar-tab", has_text=re.compile("flow", re.I)).first.click()
+    flow = visible.first
     flow.scroll_into_view_if_needed()
     caption = flow.locator(".mini-autograd-caption").first
-    before = caption.inner_text()
-    slider = flow.locator(".widget-slider .noUi-handle, .widget-slider input[type=range]").first
-    slider.focus()
-    slider.press("ArrowRight")  # what a learner does with the keyboard; Play does the same on a timer
-    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[caption.element_handle(), before],
-                           timeout=10_000)
-    assert caption.inner_text() != before
+
+    def picture() -> str:  # the graph drawn for the current step, whatever element holds it now
+        return flow.evaluate("f => [...f.querySelectorAll('svg, img')].map(e => e.outerHTML).join('')")
+
+    def changed_after(action) -> None:
+        before, before_picture = caption.inner_text(), picture()
+        action()
+        deadline = time.time() + 15
+        while caption.inner_text() == before or picture() == before_picture:
+            assert time.time() < deadline, f"the flow did not advance from: {before}"
+            page.wait_for_timeout(100)
+
+    changed_after(lambda: flow.locator(".widget-play button").first.click())  # Play
+    flow.locator(".widget-play button").nth(1).click()  # Stop
+    readout = flow.locator(".widget-slider .widget-readout").first
+
+    def type_step() -> None:
+        current = int(readout.inner_text())
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(str(0 if current else 1))
+        page.keyboard.press("Enter")
+    changed_after(type_step)
 
 
-def grads_in_page(page) -> dict:
-    tables = page.locator(".mini-autograd-grads table.mini-autograd-array")
+def grads_in_page(sens_widget) -> dict:
+    """The gradient tables the sensitivity widget shows, by tensor name ("x", "y", "z")."""
+    tables = sens_widget.locator(".mini-autograd-grads table.mini-autograd-array")
     out = {}
     for i in range(tables.count()):
         t = tables.nth(i)
-        label = t.locator("caption").inner_text().strip()
+        label = t.locator("caption").inner_text().strip()  # "grad of x", "grads[1] (y)", "weights[0] (net.z)"
+        name = label[label.index("(") + 1:label.rindex(")")] if "(" in label else label.split()[-1]
         rows = [[float(td) for td in tr.locator("td").all_inner_texts()] for tr in t.locator("tr").all()]
-        out[label] = np.array(rows)
+        out[name.split(".")[-1]] = np.array(rows)
     return out
 
 
@@ -203,27 +232,38 @@ def test_notebook_in_jupyterlab(browser, lab, name):
 
 
 def check_sensitivity(page) -> None:
-    controls = page.locator(".mini-autograd-sens .mini-autograd-sens-control input")
+    """Type new sensitivities into the controls, as a learner does, and compare the gradients shown
+    with the hand derivation; time each update in the page (key press to changed gradients)."""
+    visible = page.locator(".mini-autograd-sens:not(.lm-mod-hidden)")
+    assert visible.count(), "no sensitivity widget in the page"
+    sens_widget = visible.first
+    sens_widget.scroll_into_view_if_needed()
+    controls = sens_widget.locator(".mini-autograd-sens-control input")
     assert controls.count() == 6, "the document's output has 2 x 3 elements: one control each"
+    grads = sens_widget.locator(".mini-autograd-grads").first
     latencies = []
-    for k, new in enumerate([2.0, -0.5, 1.25, 0.0, 3.5, 0.75, 1.5, -2.0, 0.3, 1.0]):
+    for k, step in enumerate([1.5, -0.75, 2.25, -1.0, 0.5, 3.0, -2.5, 0.25, 1.0, -0.5]):
         sens = np.array([float(controls.nth(i).input_value()) for i in range(6)]).reshape(2, 3)
+        new = float(sens.flat[k % 6]) + step  # always a new value, so the gradients must change
         sens.flat[k % 6] = new
         box = controls.nth(k % 6)
-        before = page.locator(".mini-autograd-grads").first.inner_text()
         box.fill(str(new))
-        start = page.evaluate("performance.now()")
+        grads.evaluate("""el => {
+            window.__sensLatency = null;
+            const old = el.innerText, start = performance.now();
+            const seen = new MutationObserver(() => {
+                if (el.innerText !== old) { seen.disconnect(); window.__sensLatency = performance.now() - start; }
+            });
+            seen.observe(el, {subtree: true, childList: true, characterData: true});
+        }""")
         box.press("Enter")
-        page.wait_for_function("([sel, old]) => document.querySelector(sel).innerText !== old",
-                               arg=[".mini-autograd-grads", before], timeout=10_000, polling="mutation")
-        latencies.append(page.evaluate("performance.now()") - start)
-        shown = grads_in_page(page)
+        page.wait_for_function("window.__sensLatency !== null", timeout=10_000)
+        latencies.append(page.evaluate("window.__sensLatency"))
+        shown = grads_in_page(sens_widget)
         want = expected(sens)
-        assert shown, "no gradient tables in the sensitivity widget"
-        for label, values in shown.items():
-            key = label.split()[0].strip("d/()")
-            if key in want:
-                np.testing.assert_allclose(values, want[key].reshape(values.shape), rtol=2e-5, atol=1e-6)
+        assert shown and set(shown) <= set(want), f"unexpected gradient tables: {sorted(shown)}"
+        for name, values in shown.items():
+            np.testing.assert_allclose(values, want[name].reshape(values.shape), rtol=2e-5, atol=1e-6)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser_latency.json").write_text(json.dumps({
         "median_ms": statistics.median(latencies), "p95_ms": float(np.percentile(latencies, 95)),
