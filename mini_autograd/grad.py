@@ -100,6 +100,12 @@ class GradRunner:
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
+        if self.last is not None and self.last._trace is None:
+            # let the previous call's arrays go before this call makes its own, so that their memory is
+            # reused rather than handed back to the system and faulted in again (a large network's step)
+            self.last = None
+            if _trace._last is not None and _trace._last.runner is self:
+                _trace._last = None
         if self.sens_param:
             args, sens = self._split_sens(args)
         else:
