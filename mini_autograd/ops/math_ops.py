@@ -191,9 +191,10 @@ class ReLU(_Unary):
     def forward(self, xp, x):
         return xp.relu(x)
 
-    # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore)
+    # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore). out > 0 exactly where
+    # x > 0, and out is the array the next layer has just read: still in the cache.
     def vjp(self, xp, dout, out, x):
-        return (xp.relu_grad(dout, x),)
+        return (xp.relu_grad(dout, out),)
 
 
 class Pow(Primitive):
