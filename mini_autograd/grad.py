@@ -89,6 +89,7 @@ class GradRunner:
         self.who = who
         self.positions = positions
         self.weights = weights
+        self.weight_ids = {id(w) for w in weights} if weights is not None else None
         self.sens_param = sens_param
         self.has_aux = has_aux
         self.flags = flags or {}
@@ -138,9 +139,9 @@ class GradRunner:
         requires = self._requires(recorded, positions, mode)
         grads = backward(xp, recorded.nodes, values, seeds, requires=requires)
 
-        input_slots = recorded.input_slots
+        get = recorded.input_slots.get
         wanted = positions if isinstance(positions, tuple) else () if positions is None else (positions,)
-        input_grads = {i: self._grad(xp, grads, input_slots.get(i), args[i]) for i in wanted}
+        input_grads = {i: self._grad(xp, grads, get(i), args[i]) for i in wanted}
         weight_grads = None
         if self.weights is not None:
             get = recorded.param_slots.get
@@ -162,9 +163,8 @@ class GradRunner:
 
     def _work_out_requires(self, recorded: Any, positions: Any) -> list | None:
         params = recorded.param_slots
-        if (isinstance(positions, tuple) and len(positions) == len(recorded.input_slots) and self.weights
-                and len(params) + len(positions) == len(recorded.leaves)
-                and all(id(w) in params for w in self.weights) and len(self.weights) == len(params)):
+        if (isinstance(positions, tuple) and len(positions) == len(recorded.input_slots)
+                and len(params) + len(positions) == len(recorded.leaves) and params.keys() == self.weight_ids):
             return None  # every leaf is wanted (the document's get_all with get_by_list): nothing to skip
         wanted = [recorded.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in recorded.input_slots]
@@ -246,6 +246,12 @@ class GradRunner:
         return tuple(tape.slot(o) for o in outs)
 
     def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
+        if sens is None and not is_tuple:  # the common case: one output, sens = ones
+            o = outputs[0]._data
+            seed = self._ones.get((o.shape, o.dtype))
+            if seed is None:  # kept: arrays are never changed in place, so one array serves every call
+                seed = self._ones[(o.shape, o.dtype)] = xp.full(o.shape, self.sens_fill, o.dtype)
+            return {slots[0]: seed}
         seeds: dict = {}
         if self.has_aux:  # only the first output is differentiated; the rest ride along
             outputs, slots = outputs[:1], slots[:1]
