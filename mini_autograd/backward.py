@@ -61,7 +61,8 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | 
              requires: list | None = None) -> list:
     """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
 
-    Returns the gradient of every slot. ``requires`` (from requires_grad) skips the work no wanted
+    Returns the gradient of every leaf and output (of every slot when ``steps`` is given: the
+    Trace shows them all; a plain call lets intermediate ones go once used). ``requires`` (from requires_grad) skips the work no wanted
     gradient depends on; None computes every gradient. When a ``steps`` list is given, one Step per
     vjp is appended to it (the Trace asks for them; a plain call does not pay for them).
     """
@@ -89,6 +90,8 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | 
                         for g, need in zip(prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs), needs)]
         if steps is not None:
             steps.append(Step(k, dout, [], []))
+        else:  # a node's output gradient is read once, here: let it go (a large network's memory)
+            grads[node.output] = None
         for slot, x, g in zip(in_slots, inputs, sent):
             before = grads[slot]
             if g is not None:

@@ -148,7 +148,7 @@ class GradRunner:
             weight_grads = [self._grad(xp, grads, get(id(w)), w) for w in self.weights]
         result = pick(input_grads, weight_grads, positions)
 
-        self.last = _trace._last = Record(self, recorded, values, grads, seeds, mode, replayed, xp,
+        self.last = _trace._last = Record(self, recorded, values, seeds, mode, replayed, xp,
                                           weight_grads is not None, positions, requires)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
@@ -313,11 +313,11 @@ class Record:
 
     __slots__ = ("runner", "recorded", "parts", "_trace")
 
-    def __init__(self, runner: GradRunner, recorded: Any, values, grads, seeds, mode, replayed, xp,
+    def __init__(self, runner: GradRunner, recorded: Any, values, seeds, mode, replayed, xp,
                  with_weights, positions, requires) -> None:
         self.runner = runner
         self.recorded = recorded
-        self.parts = (values, grads, seeds, mode, replayed, xp, with_weights, positions, requires)
+        self.parts = (values, seeds, mode, replayed, xp, with_weights, positions, requires)
         self._trace: _trace.Trace | None = None
 
     def trace(self) -> _trace.Trace:
@@ -326,10 +326,10 @@ class Record:
         return self._trace
 
     def _build(self) -> _trace.Trace:
-        values, grads, seeds, mode, replayed, xp, with_weights, positions, requires = self.parts
+        values, seeds, mode, replayed, xp, with_weights, positions, requires = self.parts
         rec = self.recorded
         steps: list = []  # the sweep again, now keeping every step: same arrays in, same gradients out
-        backward(xp, rec.nodes, values, seeds, steps, requires)
+        grads = backward(xp, rec.nodes, values, seeds, steps, requires)
         nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots
         out_slots = rec.outputs if isinstance(rec.outputs, tuple) else (rec.outputs,)
         runner = self.runner
