@@ -31,6 +31,50 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
 _unbroadcast_axes: dict = {}  # (gradient shape, input shape) -> axes to sum over
 
 
+class Unread:
+    """Stands in for a value no vjp reads, let go before a large backward pass: only its shape and
+    dtype remain, which is all the sweep asks of it. ``recompute`` brings the values back."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, value: Any) -> None:
+        self.shape, self.dtype = value.shape, value.dtype
+
+
+# Below this many bytes of intermediate values a call keeps them all: the bookkeeping would cost
+# more than the memory is worth (the document's example holds a few dozen bytes).
+RELEASE_ABOVE_BYTES = 4 << 20
+
+
+def unread_slots(nodes: Sequence, outputs: tuple) -> list:
+    """Node outputs that no vjp reads (only their shapes): a MatMul's product feeding a bias Add,
+    the Add's sum feeding a ReLU, ... The network's outputs are returned, so they are kept."""
+    read = set(outputs)
+    for node in nodes:
+        if "out" in node.prim.vjp_reads:
+            read.add(node.output)
+        if "inputs" in node.prim.vjp_reads:
+            read.update(node.inputs)
+    return [node.output for node in nodes if node.output not in read]
+
+
+def release_unread(values: list, slots: Iterable[int]) -> None:
+    """Replace the values at ``slots`` by their shape and dtype, so their memory can be reused."""
+    for s in slots:
+        values[s] = Unread(values[s])
+
+
+def recompute(xp: Any, nodes: Sequence, values: list) -> list:
+    """The values with every released one computed again (primitives are pure functions)."""
+    if not any(isinstance(v, Unread) for v in values):
+        return values
+    values = list(values)
+    for node in nodes:
+        if isinstance(values[node.output], Unread):
+            values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
+    return values
+
+
 class Step:
     """One vjp of the backward pass: node ``node`` received ``dout`` and sent ``grads`` to its inputs;
     ``accumulated[i]`` is True where input i already held a gradient that this one was added to."""

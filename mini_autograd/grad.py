@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from . import context as _context
 from . import tape as _tape
 from . import trace as _trace
-from .backward import backward, requires_grad
+from .backward import RELEASE_ABOVE_BYTES, backward, recompute, release_unread, requires_grad, unread_slots
 from .graph_mode import Graph, signature
 from .tensor import Parameter, ParameterTuple, Tensor
 
@@ -122,13 +122,21 @@ class GradRunner:
                 graph = Graph(tape, self._output_slots(tape, out))
                 values, replayed = tape.values, False
                 self.graphs[key] = graph
+                tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
             else:
                 values, replayed = graph.replay(self._backend(args), args), True
             recorded = graph
+            if graph.nbytes > RELEASE_ABOVE_BYTES:
+                if "unread" not in graph.cache:
+                    graph.cache["unread"] = unread_slots(graph.nodes, _as_tuple(graph.outputs))
+                release_unread(values, graph.cache["unread"])
         else:
             tape, out = self._record(args, tracing=False)
             recorded = _Recorded(tape, self._output_slots(tape, out))
             values, replayed = tape.values, False
+            if tape.nbytes > RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
+                tape.tensors = tape.slot_of = None
+                release_unread(values, unread_slots(tape.nodes, _as_tuple(recorded.outputs)))
 
         xp = self._backend(args)
         out_slots = recorded.outputs
@@ -297,6 +305,10 @@ class GradRunner:
         return Tensor._make(g, xp)
 
 
+def _as_tuple(slots: Any) -> tuple:
+    return slots if isinstance(slots, tuple) else (slots,)
+
+
 class _Recorded:
     """A PYNATIVE tape seen through the same attributes as a GRAPH_MODE Graph."""
 
@@ -328,6 +340,7 @@ class Record:
     def _build(self) -> _trace.Trace:
         values, seeds, mode, replayed, xp, with_weights, positions, requires = self.parts
         rec = self.recorded
+        values = recompute(xp, rec.nodes, values)  # what a large call let go, computed again
         steps: list = []  # the sweep again, now keeping every step: same arrays in, same gradients out
         grads = backward(xp, rec.nodes, values, seeds, steps, requires)
         nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots

@@ -25,7 +25,7 @@ class Graph:
     """A finished tape without its values: nodes, leaves and where the outputs are."""
 
     __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
-                 "input_slots", "param_slots", "cache")
+                 "input_slots", "param_slots", "cache", "nbytes")
 
     def __init__(self, tape: Tape, outputs: tuple) -> None:
         self.nodes = tape.nodes
@@ -35,6 +35,7 @@ class Graph:
         self.outputs = outputs
         self.input_slots = tape.inputs  # input position -> slot
         self.param_slots = tape.params  # id(parameter) -> slot
+        self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
         self.cache: dict = {}  # what the call works out from the static graph (see grad.GradRunner)
         self.inputs = [(s, leaf.index) for s, leaf in tape.leaves.items() if leaf.role == "input"]
         self.params = [(s, leaf.param) for s, leaf in tape.leaves.items() if leaf.role == "parameter"]

@@ -39,7 +39,8 @@ class Leaf:
 class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
-    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params")
+    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params",
+                 "nbytes")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -51,6 +52,7 @@ class Tape:
         self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
         self.inputs: dict[int, int] = {}  # input position -> slot
         self.params: dict[int, int] = {}  # id(parameter) -> slot
+        self.nbytes = 0  # what the nodes' outputs hold
 
     def add_input(self, tensor: Tensor, index: int) -> int:
         slot = self.inputs[index] = self._new_slot(tensor, Leaf("input", index))
@@ -81,6 +83,7 @@ class Tape:
         if None in in_slots:  # a parameter or constant met for the first time
             in_slots = tuple([self.slot(t) for t in inputs])
         out = len(self.values)
+        self.nbytes += output._data.nbytes
         self.values.append(output._data)
         self.tensors.append(output)
         self.slot_of[id(output)] = out

@@ -39,6 +39,7 @@ class _Binary(Primitive):
 
 class Add(_Binary):
     name = "Add"
+    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.add(x, y)
@@ -50,6 +51,7 @@ class Add(_Binary):
 
 class Sub(_Binary):
     name = "Sub"
+    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.sub(x, y)
@@ -63,6 +65,7 @@ class Sub(_Binary):
 
 class Mul(_Binary):
     name = "Mul"
+    vjp_reads = frozenset({"inputs"})
 
     def forward(self, xp, x, y):
         return xp.mul(x, y)
@@ -88,6 +91,7 @@ class Greater(_Binary):
     """``x > y`` as a Bool tensor. Comparisons are not differentiable: no gradient flows through them."""
 
     name = "Greater"
+    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.greater(x, y)
@@ -100,6 +104,7 @@ class GreaterEqual(_Binary):
     """``x >= y`` as a Bool tensor; not differentiable."""
 
     name = "GreaterEqual"
+    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.greater_equal(x, y)
@@ -119,6 +124,7 @@ class _Unary(Primitive):
 
 class Neg(_Unary):
     name = "Neg"
+    vjp_reads = frozenset()
 
     def forward(self, xp, x):
         return xp.neg(x)
@@ -130,6 +136,7 @@ class Neg(_Unary):
 
 class Square(_Unary):
     name = "Square"
+    vjp_reads = frozenset({"inputs"})
 
     def forward(self, xp, x):
         return xp.square(x)
@@ -141,6 +148,7 @@ class Square(_Unary):
 
 class Exp(_Unary):
     name = "Exp"
+    vjp_reads = frozenset({"out"})
 
     def forward(self, xp, x):
         return xp.exp(x)
@@ -152,6 +160,7 @@ class Exp(_Unary):
 
 class Log(_Unary):
     name = "Log"
+    vjp_reads = frozenset({"inputs"})
 
     def forward(self, xp, x):
         return xp.log(x)
@@ -163,6 +172,7 @@ class Log(_Unary):
 
 class Tanh(_Unary):
     name = "Tanh"
+    vjp_reads = frozenset({"out"})
 
     def forward(self, xp, x):
         return xp.tanh(x)
@@ -175,6 +185,7 @@ class Tanh(_Unary):
 
 class Sigmoid(_Unary):
     name = "Sigmoid"
+    vjp_reads = frozenset({"out"})
 
     def forward(self, xp, x):
         return xp.sigmoid(x)
@@ -187,6 +198,7 @@ class Sigmoid(_Unary):
 
 class ReLU(_Unary):
     name = "ReLU"
+    vjp_reads = frozenset({"out"})
 
     def forward(self, xp, x):
         return xp.relu(x)
@@ -201,6 +213,7 @@ class Pow(Primitive):
     """``x ** exponent`` for a Python-number exponent."""
 
     name = "Pow"
+    vjp_reads = frozenset({"inputs"})
 
     def __call__(self, x: Any, exponent: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -225,6 +238,7 @@ class MatMul(Primitive):
     """``op(x) @ op(y)`` for 2-D x and y, op transposing when ``transpose_a``/``transpose_b`` is set."""
 
     name = "MatMul"
+    vjp_reads = frozenset({"inputs"})
 
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False) -> None:
         for arg, value in (("transpose_a", transpose_a), ("transpose_b", transpose_b)):
@@ -293,6 +307,7 @@ def _axes(prim: str, axis: Any, ndim: int) -> tuple:
 
 
 class _Reduce(Primitive):
+    vjp_reads = frozenset()  # only the input's shape
     def __init__(self, keep_dims: bool = False) -> None:
         if not isinstance(keep_dims, bool):
             raise TypeError(f"For '{self.name}', the argument 'keep_dims' should be bool, "
@@ -340,6 +355,7 @@ class ReduceMean(_Reduce):
 
 class Reshape(Primitive):
     name = "Reshape"
+    vjp_reads = frozenset()
 
     def __call__(self, x: Any, shape: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -366,6 +382,7 @@ class Reshape(Primitive):
 
 class Transpose(Primitive):
     name = "Transpose"
+    vjp_reads = frozenset()
 
     def __call__(self, x: Any, perm: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -385,6 +402,7 @@ class Transpose(Primitive):
 
 class Cast(Primitive):
     name = "Cast"
+    vjp_reads = frozenset()
 
     def __call__(self, x: Any, dtype: Any) -> Tensor:
         if not isinstance(x, Tensor):

@@ -11,6 +11,7 @@ class SoftmaxCrossEntropy(Primitive):
     """Per-row loss ``-sum(labels * log_softmax(logits))`` for logits and one-hot (or soft) labels, shape (N, C)."""
 
     name = "SoftmaxCrossEntropy"
+    vjp_reads = frozenset({"inputs"})
 
     def __call__(self, logits: Any, labels: Any) -> Tensor:
         for arg, t in (("logits", logits), ("labels", labels)):
@@ -38,6 +39,7 @@ class OneHot(Primitive):
     """Rows of the identity: ``indices`` (N,) of ints -> (N, depth) of ``dtype``. Not differentiable."""
 
     name = "OneHot"
+    vjp_reads = frozenset()
 
     def __call__(self, indices: Any, depth: int, dtype: Any) -> Tensor:
         if not isinstance(indices, Tensor) or indices.dtype.np_dtype.kind not in "iu" or indices.ndim != 1:

@@ -21,6 +21,9 @@ class Primitive:
 
     name = "Primitive"
     partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
+    # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
+    # go before a large network's backward pass (backward.release_unread); the Trace recomputes it.
+    vjp_reads = frozenset({"inputs", "out"})
 
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)

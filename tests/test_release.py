@@ -1,0 +1,53 @@
+"""A large network's call lets go of the values no vjp reads before its backward pass; the results,
+and the Trace (which computes those values again), are the same as when everything is kept."""
+import numpy as np
+import pytest
+
+import mini_autograd as ma
+import mini_autograd.grad as grad_module
+from mini_autograd import ParameterTuple, Tensor, context, nn
+from mini_autograd.backward import Unread, unread_slots
+
+
+def mlp_call(release_above: int, monkeypatch, mode):
+    monkeypatch.setattr(grad_module, "RELEASE_ABOVE_BYTES", release_above)
+    context.set_context(mode=mode)
+    ma.set_seed(3)
+    net = nn.SequentialCell([nn.Dense(4, 5, activation="relu"), nn.Dense(5, 3, activation="tanh"), nn.Dense(3, 2)])
+    fvg = nn.ForwardValueAndGrad(nn.WithLossCell(net, nn.MSELoss()), ParameterTuple(net.trainable_params()),
+                                 get_by_list=True)
+    rng = np.random.default_rng(0)
+    x, t = Tensor(rng.normal(size=(6, 4)).astype(np.float32)), Tensor(rng.normal(size=(6, 2)).astype(np.float32))
+    fvg(x, t)
+    loss, grads = fvg(x, t)  # the second call replays in GRAPH_MODE
+    return fvg, loss, grads
+
+
+@pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
+def test_releasing_changes_no_result_and_no_trace(monkeypatch, mode):
+    kept, loss_k, grads_k = mlp_call(1 << 40, monkeypatch, mode)
+    released, loss_r, grads_r = mlp_call(0, monkeypatch, mode)
+    assert any(isinstance(v, Unread) for v in released.runner.last.parts[0])
+    assert not any(isinstance(v, Unread) for v in kept.runner.last.parts[0])
+    np.testing.assert_array_equal(loss_k.asnumpy(), loss_r.asnumpy())
+    for a, b in zip(grads_k, grads_r):
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+    tk, tr = kept.trace, released.trace
+    for a, b in zip(tk.tensors, tr.tensors):
+        np.testing.assert_array_equal(a.value, b.value)
+        assert (a.grad is None) == (b.grad is None)
+        if a.grad is not None:
+            np.testing.assert_array_equal(a.grad, b.grad)
+    assert len(tk.steps) == len(tr.steps)
+
+
+def test_what_is_released_is_what_no_vjp_reads():
+    # Dense with ReLU: MatMul's product feeds the bias Add (reads nothing), the Add's sum feeds ReLU
+    # (reads its output): both can go; the ReLU output feeds the next MatMul (reads its inputs): kept.
+    net = nn.SequentialCell([nn.Dense(2, 2, activation="relu"), nn.Dense(2, 1)])
+    fvg = nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_by_list=True)
+    fvg(Tensor(np.ones((3, 2), np.float32)))
+    tr = fvg.trace
+    unread = unread_slots(fvg.runner.last.recorded.nodes, tuple(tr.outputs))
+    ops_of = {n.output: n.op for n in tr.nodes}
+    assert [ops_of[s] for s in unread] == ["MatMul", "Add", "MatMul"]
