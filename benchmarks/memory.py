@@ -50,9 +50,9 @@ def mlp_peak(width: int = 1024, batch: int = 256, layers: int = 4) -> dict:
     param_bytes = sum(p.asnumpy().nbytes for p in params)
     act = batch * width * 4
     # The least a forward-and-backward must hold at its peak: the parameters and their gradients,
-    # each layer's output (a ReLU's mask can be read from it), the loss's difference, and the
-    # gradient travelling backwards.
-    minimum = 2 * param_bytes + act * (layers + 2)
+    # the hidden layers' outputs (a ReLU's mask can be read from them), the loss's difference, and
+    # the gradient travelling backwards.
+    minimum = 2 * param_bytes + act * ((layers - 1) + 2)
     total_peak = param_bytes + peak  # the parameters existed before the call; tracemalloc saw the rest
     return {"peak_bytes": total_peak, "minimum_bytes": minimum, "ratio": total_peak / minimum}
 

@@ -18,6 +18,7 @@ def run() -> dict:
     import pytest
 
     counts: Counter = Counter()
+    failures: list = []
 
     class Counting:
         """A pytest plugin: wraps the checking helpers of the test modules once they are imported."""
@@ -50,9 +51,10 @@ def run() -> dict:
             errors.pytest = CountingPytest()
 
         def pytest_runtest_logreport(self, report):
-            if report.when == "call" and report.failed:
+            if report.failed:
                 module = report.nodeid.split("::")[0]
                 counts["failed: " + module] += 1
+                failures.append(f"{report.nodeid} ({report.when}): {str(report.longrepr).splitlines()[-1]}")
 
     code = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests/test_vjp.py"),
                         str(ROOT / "tests/test_errors.py"), str(ROOT / "tests/test_viz_security.py")],
@@ -65,6 +67,7 @@ def run() -> dict:
         "names rendered": counts["names rendered"],
         "names unescaped": counts["failed: tests/test_viz_security.py"],
         "pytest exit code": int(code),
+        "failures": failures,
     }
 
 

@@ -75,6 +75,7 @@ def main() -> int:
               f"{rob['bad-input failures']} failures.",
               f"- Graph-label escaping fuzz: {rob['names rendered']:,} names rendered, "
               f"{rob['names unescaped']} unescaped (goal 0)."]
+    lines += [f"- Failed: {f}" for f in rob["failures"]]
 
     text = "\n".join(lines) + "\n"
     print(text)

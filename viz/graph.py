@@ -60,7 +60,9 @@ def label_text(text: Any) -> str:
     """User text for a graphviz HTML-like label: HTML-escaped, and backslashes doubled because
     dot expands \\N, \\G, \\L ... even inside HTML labels (a doubled backslash prints one)."""
     s = visible_text(text).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    return html.escape(s, quote=True).replace("\\", "\\\\")
+    # "]" as a character reference too: dot's HTML-label parser rejects a label whose text starts
+    # with "]" (a name like "]" or "]]" made dot exit with a syntax error).
+    return html.escape(s, quote=True).replace("\\", "\\\\").replace("]", "&#93;")
 
 
 def _fmt(v: float) -> str:
