@@ -105,10 +105,10 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | 
              requires: list | None = None) -> list:
     """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
 
-    Returns the gradient of every leaf and output (of every slot when ``steps`` is given: the
-    Trace shows them all; a plain call lets intermediate ones go once used). ``requires`` (from requires_grad) skips the work no wanted
-    gradient depends on; None computes every gradient. When a ``steps`` list is given, one Step per
-    vjp is appended to it (the Trace asks for them; a plain call does not pay for them).
+    Returns the gradients by slot. A plain call keeps only the leaves' (a node's output gradient is
+    read once, by that node, then let go); with a ``steps`` list every slot keeps its gradient and
+    one Step per vjp is appended (the Trace asks for them). ``requires`` (from requires_grad) skips
+    the work no wanted gradient depends on; None computes every gradient.
     """
     grads: list = [None] * len(values)
     for slot, sens in seeds.items():

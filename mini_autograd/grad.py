@@ -77,12 +77,7 @@ class GradRunner:
 
     def __init__(self, fn: Any, who: str, positions: Any, weights: tuple | None, sens_param: bool,
                  has_aux: bool = False, flags: dict | None = None, sens_fill: float = 1.0) -> None:
-        from .nn.cell import Cell
-        if not isinstance(fn, Cell) and not (callable(fn) and (inspect.isfunction(fn) or inspect.ismethod(fn)
-                                                                or hasattr(fn, "__call__"))):
-            raise TypeError(f"For '{who}', the argument 'network' should be a Cell or a function, "
-                            f"but got {type(fn).__name__}.")
-        if isinstance(fn, (Tensor, type)):
+        if isinstance(fn, (Tensor, type)) or not callable(fn):
             raise TypeError(f"For '{who}', the argument 'network' should be a Cell or a function, "
                             f"but got {type(fn).__name__}.")
         self.fn = fn
@@ -96,32 +91,28 @@ class GradRunner:
         self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
         self.arg_names, self.needed, self.most = _arg_names(fn)
         self.graphs: dict = {}
-        self._ones: dict = {}  # (shape, dtype) -> the default sensitivity
+        self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self.last: Record | None = None
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
-        if self.last is not None and self.last._trace is None:
-            # let the previous call's arrays go before this call makes its own, so that their memory is
-            # reused rather than handed back to the system and faulted in again (a large network's step)
-            self.last = None
-            if _trace._last is not None and _trace._last.runner is self:
-                _trace._last = None
         if self.sens_param:
             args, sens = self._split_sens(args)
         else:
             sens = None
-        positions = tuple(range(len(args))) if self.positions == () else self.positions
+        positions = tuple(range(len(args))) if self.positions is ALL_INPUTS else self.positions
         self._check_inputs(args, positions)
+        self._forget_last()
         mode = _context._settings["mode"]
         if mode == _context.GRAPH_MODE:
             key = signature(args, (_context._settings["device_target"], getattr(self.fn, "training", None)))
-            graph = self.graphs.get(key)
+            graph = self.graphs.get(key) if key is not None else None
             if graph is None:
                 tape, out = self._record(args, tracing=True)
                 graph = Graph(tape, self._output_slots(tape, out))
                 values, replayed = tape.values, False
-                self.graphs[key] = graph
+                if key is not None:
+                    self.graphs[key] = graph
                 tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
             else:
                 values, replayed = graph.replay(self._backend(args), args), True
@@ -160,6 +151,15 @@ class GradRunner:
                                           weight_grads is not None, positions, requires)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
+    def _forget_last(self) -> None:
+        """Let the previous call's arrays go before this call makes its own, so that their memory is
+        reused rather than handed back to the system and faulted in again (a large network's step).
+        A Trace already built keeps what it needs; an error before this point changes nothing."""
+        if self.last is not None and self.last._trace is None:
+            self.last = None
+            if _trace._last is not None and _trace._last.runner is self:
+                _trace._last = None
+
     def _requires(self, recorded: Any, positions: Any, mode: int) -> list | None:
         """The slots whose gradient is needed for the returned ones; None when every leaf is wanted."""
         if mode == _context.GRAPH_MODE:  # a static graph: work it out once
@@ -184,8 +184,6 @@ class GradRunner:
 
     # -- pieces ---------------------------------------------------------------------------------
     def _split_sens(self, args: tuple) -> tuple[tuple, Any]:
-        if not self.sens_param:
-            return args, None
         if not args or (self.most is not None and len(args) <= self.needed):
             raise TypeError(f"For '{self.who}', sens_param is True, so the sensitivity must be passed as "
                             f"the last positional argument after the network's {self.needed} input(s), "
@@ -255,11 +253,7 @@ class GradRunner:
 
     def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
         if sens is None and not is_tuple:  # the common case: one output, sens = ones
-            o = outputs[0]._data
-            seed = self._ones.get((o.shape, o.dtype))
-            if seed is None:  # kept: arrays are never changed in place, so one array serves every call
-                seed = self._ones[(o.shape, o.dtype)] = xp.full(o.shape, self.sens_fill, o.dtype)
-            return {slots[0]: seed}
+            return {slots[0]: self._default_sens(xp, outputs[0]._data)}
         seeds: dict = {}
         if self.has_aux:  # only the first output is differentiated; the rest ride along
             outputs, slots = outputs[:1], slots[:1]
@@ -275,10 +269,7 @@ class GradRunner:
             given = [sens]
         for i, (o, s, slot) in enumerate(zip(outputs, given, slots)):
             if s is None:
-                key = (o._data.shape, o._data.dtype)
-                seed = self._ones.get(key)
-                if seed is None:  # kept: arrays are never changed in place, so one array serves every call
-                    seed = self._ones[key] = xp.full(o._data.shape, self.sens_fill, o._data.dtype)
+                seed = self._default_sens(xp, o._data)
             else:
                 if not isinstance(s, Tensor):
                     raise TypeError(f"For '{self.who}', the sensitivity should be a Tensor, "
@@ -294,11 +285,18 @@ class GradRunner:
             seeds[slot] = seed if slot not in seeds else xp.add(seeds[slot], seed)
         return seeds
 
+    def _default_sens(self, xp: Any, out: Any) -> Any:
+        """``sens_fill`` (1) in the output's shape, dtype and device: kept, since arrays are never
+        changed in place, so one array serves every call."""
+        key = (out.shape, out.dtype, xp.name)
+        seed = self._ones.get(key)
+        if seed is None:
+            seed = self._ones[key] = xp.full(out.shape, self.sens_fill, out.dtype)
+        return seed
+
     @staticmethod
-    def _grad(xp: Any, grads: list, slot: int | None, like: Any) -> Any:
+    def _grad(xp: Any, grads: list, slot: int | None, like: Tensor) -> Tensor:
         """The gradient at ``slot`` as a Tensor: zeros of ``like``'s shape where nothing flowed."""
-        if not isinstance(like, Tensor):
-            return None
         g = grads[slot] if slot is not None else None
         if g is None:
             g = xp.zeros(like._data.shape, like._data.dtype)
@@ -351,9 +349,9 @@ class Record:
         returned: dict[int, str] = {}
         wanted = [positions] if isinstance(positions, int) else list(positions or ())
         prefix_in = "inputs" if with_weights and positions is not None else "grads"
-        for p in wanted:
+        for j, p in enumerate(wanted):  # j: where the call's tuple of input gradients holds it
             if p in input_slots:
-                returned[input_slots[p]] = f"{prefix_in}[{p}]" if not isinstance(positions, int) else (
+                returned[input_slots[p]] = f"{prefix_in}[{j}]" if not isinstance(positions, int) else (
                     "inputs" if with_weights else "grad")
         if runner.weights is not None:
             param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
@@ -438,10 +436,13 @@ class GradOperation:
         return grad_fn
 
 
+ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
+
+
 def positions_for(get_all: bool, get_by_list: bool) -> Any:
-    """ForwardValueAndGrad's flags as input positions: () stands for 'every input'."""
+    """ForwardValueAndGrad's flags as input positions (ALL_INPUTS for get_all)."""
     if get_all:
-        return ()
+        return ALL_INPUTS
     return None if get_by_list else 0
 
 
@@ -455,6 +456,9 @@ def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux
                          "there would be nothing to differentiate.")
     if grad_position is not None:
         ps = (grad_position,) if isinstance(grad_position, int) else grad_position
+        if ps == ():
+            raise ValueError("For 'value_and_grad', 'grad_position' should be an int or a non-empty tuple of "
+                             "ints, but got (); use grad_position=None to differentiate the weights only.")
         if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
                 isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in ps):
             raise TypeError(f"For 'value_and_grad', 'grad_position' should be a non-negative int or a tuple "

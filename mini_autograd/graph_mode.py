@@ -13,16 +13,29 @@ from .tape import Tape
 from .tensor import Tensor
 
 
-def signature(args: tuple, extra: tuple) -> tuple:
-    """What a graph is specialised on: each argument's shape, dtype and device (or value), plus
-    ``extra``. The device is part of it so that a tensor from another device is traced anew, and
-    meets the same-device check of ops/primitive.apply, instead of being replayed into kernels."""
-    return tuple([(a._data.shape, a._data.dtype, a._backend) if isinstance(a, Tensor) else
-                  ("value", type(a).__name__, repr(a)) for a in args]) + extra
+_SCALARS = (bool, int, float, str, type(None))
+
+
+def signature(args: tuple, extra: tuple) -> tuple | None:
+    """What a graph is specialised on: each Tensor argument's shape, dtype and device, each Python
+    scalar argument's type and value, plus ``extra``. The device is part of it so that a tensor
+    from another device is traced anew, and meets the same-device check of ops/primitive.apply,
+    instead of being replayed into kernels. None when an argument is neither (a list, an array):
+    such a call cannot be keyed safely, so it is traced afresh and not kept."""
+    key = []
+    for a in args:
+        if isinstance(a, Tensor):
+            key.append((a._data.shape, a._data.dtype, a._backend))
+        elif isinstance(a, _SCALARS):
+            key.append((type(a), repr(a)))
+        else:
+            return None
+    return tuple(key) + extra
 
 
 class Graph:
-    """A finished tape without its values: nodes, leaves and where the outputs are."""
+    """A finished tape: nodes, leaves, where the outputs are and the constants' values (the other
+    values come from each replay)."""
 
     __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
                  "input_slots", "param_slots", "cache", "nbytes")

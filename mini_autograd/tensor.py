@@ -187,7 +187,12 @@ class Tensor:
     def squeeze(self, axis: Any = None) -> "Tensor":
         shape = self.shape
         axes = [i for i, n in enumerate(shape) if n == 1] if axis is None else \
-            [a % max(self.ndim, 1) for a in ((axis,) if isinstance(axis, int) else axis)]
+            list((axis,) if isinstance(axis, int) else axis)
+        for a in axes:
+            if isinstance(a, bool) or not isinstance(a, int) or not -len(shape) <= a < len(shape):
+                raise ValueError(f"For 'squeeze', 'axis' should be in [{-len(shape)}, {len(shape)}) for shape "
+                                 f"{list(shape)}, but got {axis!r}.")
+        axes = [a % len(shape) for a in axes]
         for a in axes:
             if shape[a] != 1:
                 raise ValueError(f"For 'squeeze', axis {a} should have length 1, but the shape is {list(shape)}.")

@@ -63,7 +63,7 @@ class Trace:
     steps: list
     outputs: list  # tensor ids of the network's outputs
     sens: list  # the sensitivity of each output (ones unless sens_param)
-    flags: dict  # get_all, get_by_list, sens_param
+    flags: dict  # how the call was asked: get_all, get_by_list, sens_param (value_and_grad: grad_position, has_aux)
     mode: str  # "PYNATIVE_MODE" or "GRAPH_MODE"
     device: str
     replayed: bool = False  # GRAPH_MODE: True when the call replayed an already traced graph

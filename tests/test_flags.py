@@ -214,3 +214,25 @@ def test_the_trace_steps_agree_with_the_gradients_the_call_computed():
     sent_to = {tr.nodes[s.node].inputs[i] for s in tr.steps for i, g in enumerate(s.grads) if g is not None}
     assert tr.tensor("y").id not in sent_to and tr.tensor("z").id not in sent_to
     assert tr.tensor("x").id in sent_to
+
+
+def test_value_and_grad_rejects_an_empty_grad_position():
+    with pytest.raises(ValueError, match="'grad_position' should be an int or a non-empty tuple"):
+        value_and_grad(lambda a, b: a * b, grad_position=())
+
+
+def test_returned_as_names_the_place_in_the_returned_tuple():
+    _, (gy,) = value_and_grad(lambda a, b: (a * b).sum(), grad_position=(1,))(Tensor([1.0]), Tensor([2.0]))
+    tr = ma.last_trace()
+    assert tr.tensor("b").returned_as == "grads[0]" and tr.tensor("a").returned_as is None
+    np.testing.assert_allclose(gy.asnumpy(), [1.0])
+
+
+def test_a_failed_call_leaves_the_last_trace_as_it_was():
+    fvg = nn.ForwardValueAndGrad(doc.Net(), sens_param=True)
+    x, y = doc.inputs()
+    fvg(x, y, Tensor(np.ones((2, 3), np.float32)))
+    before = fvg.runner.last  # the record of the good call, its trace not built yet
+    with pytest.raises(TypeError):
+        fvg(x, y)  # the sensitivity is missing
+    assert fvg.runner.last is before and fvg.trace is not None

@@ -181,6 +181,20 @@ def test_tensors_stay_on_the_gpu():
     assert not isinstance(y._data, np.ndarray)
 
 
+def test_one_transform_serves_both_devices_in_turn():
+    # the default sensitivity a transform keeps is per device: a CPU call, then a GPU call, then CPU
+    fvg = nn.ForwardValueAndGrad(lambda x: x * 3.0)
+    a = f32(2, 3)
+    got = []
+    for device in ("CPU", "GPU", "CPU"):
+        context.set_context(device_target=device)
+        value, grad = fvg(Tensor(a))
+        assert grad.device == device
+        got.append(grad.asnumpy())
+    for g in got:
+        np.testing.assert_allclose(g, np.full((2, 3), 3.0))
+
+
 # -- mixing devices ------------------------------------------------------------------------------------
 
 def test_a_cpu_tensor_in_a_gpu_operation_is_refused():

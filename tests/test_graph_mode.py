@@ -5,6 +5,7 @@ import pytest
 
 import mini_autograd.nn as nn
 import mini_autograd.ops as ops
+import mini_autograd as ma
 from mini_autograd import Parameter, ParameterTuple, Tensor, context
 from tests import document_code as doc
 
@@ -122,3 +123,20 @@ def test_reading_a_value_while_tracing_is_refused():
     context.set_context(mode=context.GRAPH_MODE)
     with pytest.raises(RuntimeError, match="float\\(\\) of a tensor.*PYNATIVE_MODE"):
         nn.ForwardValueAndGrad(Reads())(Tensor([1.0]))
+
+
+def test_arguments_that_are_not_tensors_or_scalars_are_never_replayed():
+    # Two arrays that differ beyond what repr() shows must not share a traced graph.
+    def f(x, a):
+        return (x * Tensor(a)).sum()
+
+    context.set_context(mode=context.GRAPH_MODE)
+    vg = ma.value_and_grad(f)
+    a, b = np.zeros(2000, np.float32), np.zeros(2000, np.float32)
+    b[1000] = 5.0
+    x = Tensor(np.ones(2000, np.float32))
+    assert float(vg(x, a)[0]) == 0.0
+    assert float(vg(x, b)[0]) == 5.0  # PYNATIVE_MODE gives 5 too
+    scale = ma.value_and_grad(lambda x, s: x * s)
+    np.testing.assert_allclose(scale(Tensor([1.0]), 2.0)[1].asnumpy(), [2.0])
+    np.testing.assert_allclose(scale(Tensor([1.0]), 3.0)[1].asnumpy(), [3.0])  # a scalar's value is in the key

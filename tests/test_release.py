@@ -51,3 +51,34 @@ def test_what_is_released_is_what_no_vjp_reads():
     unread = unread_slots(fvg.runner.last.recorded.nodes, tuple(tr.outputs))
     ops_of = {n.output: n.op for n in tr.nodes}
     assert [ops_of[s] for s in unread] == ["MatMul", "Add", "MatMul"]
+
+
+def test_every_primitive_declares_what_its_vjp_reads(monkeypatch):
+    """With every value released that a primitive's ``vjp_reads`` says is not read, each primitive's
+    gradient (test_vjp's table, against central differences) must stay right: a declaration that
+    leaves out something the vjp reads fails here (an Unread has no data to compute with)."""
+    from tests import test_vjp as t
+
+    monkeypatch.setattr(grad_module, "RELEASE_ABOVE_BYTES", -1)
+    rng = np.random.default_rng(11)
+
+    def through(fn):  # the primitive between two Adds (whose vjp reads nothing), so that its input and
+        # output are intermediates that are released unless the primitive says its vjp reads them
+        return lambda *xs: fn(*[x + 0.0 for x in xs]) + 0.0
+
+    for name, (fn, ref, kind) in t.UNARY.items():
+        t.check(through(fn), ref, [t.values(rng, (2, 3), kind)], rng)
+    for name, (fn, ref) in t.BINARY.items():
+        b = t.values(rng, (3,), "away_from_zero" if name == "Div" else "any")
+        t.check(through(fn), ref, [t.values(rng, (2, 3)), b], rng)
+    t.check(through(ma.ops.MatMul(transpose_b=True)), lambda a, b: a @ b.T,
+            [t.values(rng, (2, 3)), t.values(rng, (4, 3))], rng)
+    for op in (ma.ops.ReduceSum(), ma.ops.ReduceMean(keep_dims=True)):
+        t.check(through(lambda x, op=op: op(x, 1)), lambda x, op=op: (np.sum if isinstance(op, ma.ops.ReduceSum)
+                else lambda a, axis: np.mean(a, axis=axis, keepdims=True))(x, axis=1), [t.values(rng, (2, 3))], rng)
+    t.check(through(lambda x: ma.ops.Transpose()(x, (1, 0))), lambda x: x.T, [t.values(rng, (2, 3))], rng)
+    t.check(through(lambda x: ma.ops.Reshape()(x, (3, 2))), lambda x: x.reshape(3, 2), [t.values(rng, (2, 3))], rng)
+    t.check(through(lambda x: x.astype(ma.dtype.float64)), lambda x: x, [t.values(rng, (2, 3))], rng)
+    logits, labels = t.values(rng, (2, 4)), rng.dirichlet(np.ones(4), size=2)
+    t.check(through(t.SOFTMAX_CROSS_ENTROPY), lambda x, lab: -(lab * t.log_softmax(x)).sum(axis=1),
+            [logits, labels], rng)

@@ -86,3 +86,24 @@ def test_importing_with_cpu_does_not_import_numba():
     code = "import mini_autograd, sys; assert 'numba' not in sys.modules, 'numba was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert ma.get_context("device_target") == "CPU"
+
+
+def test_an_integer_tensor_to_a_float_power_is_float32():
+    # MindSpore: Tensor([4, 9]) ** 0.5 -> [2., 3.] (Float32); the exponent must not be cast to int
+    r = Tensor([4, 9]) ** 0.5
+    assert str(r.dtype) == "Float32"
+    np.testing.assert_allclose(r.asnumpy(), [2.0, 3.0])
+    np.testing.assert_allclose((Tensor([2, 4]) ** -1).asnumpy(), [0.5, 0.25])
+
+
+def test_minus_zero_is_not_confused_with_zero():
+    x = Tensor([1.0])
+    _ = x * 0.0
+    assert np.signbit((x * -0.0).asnumpy()[0])  # the cached 0.0 constant must not serve -0.0
+
+
+def test_squeeze_rejects_an_axis_out_of_range():
+    t = Tensor(np.ones((3, 1), np.float32))
+    with pytest.raises(ValueError, match="'axis' should be in \\[-2, 2\\).*got 3"):
+        t.squeeze(3)
+    assert t.squeeze(-1).shape == (3,)

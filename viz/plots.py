@@ -49,7 +49,7 @@ def heatmap(array: Any, title: str = "", ax: Any = None) -> Figure:
             ax.text(j, i, format(v, ".3g"), ha="center", va="center", fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9, parse_math=False)
     return ax.figure
 
 
@@ -79,7 +79,7 @@ class HeatmapPanel:
                                if zeros.size <= MAX_ANNOTATED else [])
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(title, fontsize=9)
+            ax.set_title(title, fontsize=9, parse_math=False)
         fig.tight_layout()
         self.figure = fig
         self._layout = (tuple(tuple(s) for s in shapes), tuple(titles))

@@ -221,6 +221,8 @@ class Pow(Primitive):
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
             raise TypeError(f"For 'Pow', mini_autograd takes a Python number as 'exponent', "
                             f"but got {type(exponent).__name__}.")
+        if x._data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
+            x = CAST(x, "float32")  # as MindSpore: an integer tensor to a float or negative power is Float32
         return apply(self, (x,), {"exponent": exponent})
 
     def forward(self, xp, x, exponent):

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import tape as _tape
 from ..tensor import Tensor
 
 # 0-d constants made from Python numbers, shared: arrays are never changed in place.
 _constants: dict = {}
+_FLOAT32 = np.dtype(np.float32)
 
 
 class Primitive:
@@ -47,9 +50,8 @@ class Primitive:
                             f"but got {type(value).__name__}.")
         dtype = like._data.dtype
         if isinstance(value, float) and dtype.kind != "f":
-            import numpy as np
-            dtype = np.dtype(np.float32)
-        key = (type(value), value, dtype, like._backend.name)
+            dtype = _FLOAT32
+        key = (type(value), repr(value), dtype, like._backend.name)  # repr: 0.0 and -0.0 differ
         tensor = _constants.get(key)
         if tensor is None:
             tensor = Tensor._make(like._backend.full((), value, dtype), like._backend)
