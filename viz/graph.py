@@ -150,7 +150,7 @@ def cell_paths(trace: Trace) -> list[str]:
 
 # -- the graph -------------------------------------------------------------------------------------
 
-def _table(rows: list[str], border_colour: str | None = None) -> str:
+def _table(rows: list[str]) -> str:
     cells = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
 

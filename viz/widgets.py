@@ -51,7 +51,7 @@ def _svg_html(svg: str) -> str:
     return f"<div class='mini-autograd-svg' style='overflow:auto;max-height:900px'>{svg}</div>"
 
 
-def _check_bool(who: str, **flags: Any) -> None:
+def _check_bool(who: str, **flags: Any) -> None:  # viz checks its own arguments: no engine internals
     for name, value in flags.items():
         if not isinstance(value, bool):
             raise TypeError(f"For '{who}', the argument '{name}' should be bool, but got "
