@@ -13,83 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.document_code import DOCUMENT_OUTPUT, DOCUMENT_SCRIPT
+
 pytestmark = pytest.mark.gpu
 ROOT = Path(__file__).resolve().parents[1]
 NOTICE = "runs the kernels in Numba's CUDA simulator"
-
-# The document's code (forward_value_and_grad.md), exactly as written but for the import name.
-DOCUMENT_CODE = '''
-import numpy as np
-import mini_autograd.context as context
-import mini_autograd.nn as nn
-import mini_autograd.ops as ops
-from mini_autograd import Tensor
-from mini_autograd import ParameterTuple, Parameter
-from mini_autograd import dtype as mstype
-context.set_context(mode=context.GRAPH_MODE, device_target="GPU")
-class Net(nn.Cell):
-    def __init__(self):
-        super(Net, self).__init__()
-        self.matmul = ops.MatMul()
-        self.z = Parameter(Tensor(np.array([1.0], np.float32)), name='z')
-    def construct(self, x, y):
-        x = x * self.z
-        out = self.matmul(x, y)
-        return out
-
-class ForwardValueAndGradWrtX(nn.Cell):
-    def __init__(self, net):
-        super(ForwardValueAndGradWrtX, self).__init__()
-        self.net = net
-        self.grad = nn.ForwardValueAndGrad(self.net)
-    def construct(self, x, y):
-        ret = self.grad(x, y)
-        return ret
-
-x = Tensor([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], dtype=mstype.float32)
-y = Tensor([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], dtype=mstype.float32)
-output = ForwardValueAndGradWrtX(Net())(x, y)
-print(output)
-class ForwardValueAndGradWrtX(nn.Cell):
-    def __init__(self, net):
-        super(ForwardValueAndGradWrtX, self).__init__()
-        self.net = net
-        self.params = ParameterTuple(net.trainable_params())
-        self.grad = nn.ForwardValueAndGrad(self.net, weights=self.params, get_by_list=True)
-    def construct(self, x, y):
-        ret = self.grad(x, y)
-        return ret
-output = ForwardValueAndGradWrtX(Net())(x, y)
-print(output)
-class ForwardValueAndGradWrtX(nn.Cell):
-    def __init__(self, net):
-        super(ForwardValueAndGradWrtX, self).__init__()
-        self.net = net
-        self.grad = nn.ForwardValueAndGrad(self.net, sens_param=True)
-        self.grad_wrt_output = Tensor([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], dtype=mstype.float32)
-    def construct(self, x, y):
-        ret = self.grad(x, y, self.grad_wrt_output)
-        return ret
-output = ForwardValueAndGradWrtX(Net())(x, y)
-print(output)
-'''
-
-# What the document prints (its three outputs, in order).
-DOCUMENT_OUTPUT = '''
-(Tensor(shape=[2, 3], dtype=Float32, value=
-[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00],
- [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), Tensor(shape=[2, 3], dtype=Float32, value=
-[[4.50999975e+00, 2.70000005e+00, 3.60000014e+00],
- [4.50999975e+00, 2.70000005e+00, 3.60000014e+00]]))
-(Tensor(shape=[2, 3], dtype=Float32, value=
-[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00]
- [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), (Tensor(shape=[1], dtype=Float32, value= [2.15359993e+01]),))
-(Tensor(shape=[2, 3], dtype=Float32, value=
-[[9.68000054e-01, 3.20000029e+00, 1.78000009e+00],
- [2.83800006e+00, 8.61999989e+00, 4.13000011e+00]]), Tensor(shape=[2, 3], dtype=Float32, value=
-[[2.21099997e+00, 5.09999990e-01, 1.49000001e+00],
- [5.58799982e+00, 2.68000007e+00, 4.07000017e+00]]))
-'''
 
 NUMBER = re.compile(r"[-+]?\d+\.\d+e[-+]\d+")
 SHAPES = re.compile(r"shape=\[[\d, ]*\]")
@@ -113,7 +41,7 @@ def runs_on_here() -> str:
 
 
 def test_the_document_prints_its_values_on_the_gpu_path():
-    out = python(DOCUMENT_CODE)
+    out = python(DOCUMENT_SCRIPT)
     assert out.returncode == 0, out.stderr
     got, want = [float(v) for v in NUMBER.findall(out.stdout)], [float(v) for v in NUMBER.findall(DOCUMENT_OUTPUT)]
     assert len(got) == len(want) == 31
