@@ -23,8 +23,9 @@ system-deps:
 	@command -v chromium >/dev/null || { echo "installing chromium"; \
 	  (apt-get update -q && apt-get install -y -q chromium) >/dev/null; }
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 lab: $(STAMP) system-deps
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q tests
