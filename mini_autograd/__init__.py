@@ -5,6 +5,7 @@ Code written for MindSpore runs with ``mindspore`` replaced by ``mini_autograd``
 ForwardValueAndGrad), ``ops`` (MatMul, ..., GradOperation) and ``value_and_grad``.
 """
 from . import context, dtype
+from .dtype import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from . import ops  # noqa: F401  (binds Tensor's operators to the primitives)
 from . import nn
 from .context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
@@ -16,4 +17,5 @@ from .trace import Trace, last_trace
 __version__ = "0.1.0"
 __all__ = ["Tensor", "Parameter", "ParameterTuple", "dtype", "context", "nn", "ops", "value_and_grad",
            "GradOperation", "set_context", "get_context", "GRAPH_MODE", "PYNATIVE_MODE", "set_seed",
-           "Trace", "last_trace"]
+           "Trace", "last_trace", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_"]

@@ -1,7 +1,9 @@
 """MindSpore's dtype names (``mstype.float32`` prints as ``Float32``) mapped to NumPy dtypes.
 
-Import it as MindSpore code does: ``from mini_autograd import dtype as mstype``. A Tensor stores a
-NumPy (or device) array; its ``.dtype`` is looked up here from the array's NumPy dtype.
+Import it as MindSpore code does: ``from mini_autograd import dtype as mstype`` (or use the names
+at the top level, ``mini_autograd.float32``). A Tensor stores a NumPy (or device) array; its
+``.dtype`` is looked up here from the array's NumPy dtype. ``promote`` is MindSpore's rule for the
+dtype of a binary operation, which is not NumPy's (``float32 * int32`` stays Float32).
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ class Type:
         self.np_dtype = np.dtype(np_dtype)
 
     def __repr__(self) -> str:
-        return self.name
+        return "mindspore." + self.name.lower()  # MindSpore 2.10: repr(mstype.float32) == 'mindspore.float32'
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.name  # as a Tensor prints it: dtype=Float32
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Type) and other.np_dtype == self.np_dtype
@@ -70,8 +73,17 @@ def to_numpy(dtype: "Type | np.dtype | type") -> np.dtype:
     return np_dtype
 
 
-def is_float(np_dtype: np.dtype) -> bool:
-    return np_dtype.kind == "f"
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """The dtype of a binary operation on arrays of dtypes a and b, by MindSpore's rule (2.10, both
+    modes): a float meeting an integer or bool keeps the float's dtype (float32 * int32 is Float32,
+    float16 + int32 is Float16); two floats or two integers take the wider one. NumPy would make
+    float32 * int32 Float64."""
+    if a == b:
+        return a
+    a_float, b_float = a.kind == "f", b.kind == "f"
+    if a_float != b_float:
+        return a if a_float else b
+    return np.promote_types(a, b)
 
 
 dtype_to_nptype = to_numpy

@@ -25,8 +25,11 @@ def check_bool(who: str, **flags: Any) -> None:
                             f"{type(value).__name__} ({value!r}).")
 
 
-def check_weights(who: str, weights: Any) -> tuple:
-    """get_by_list needs a ParameterTuple, or a list/tuple of Parameters."""
+def check_weights(who: str, weights: Any, single: bool = False) -> tuple:
+    """get_by_list needs a ParameterTuple, or a list/tuple of Parameters; with ``single`` (GradOperation,
+    value_and_grad) a bare Parameter is accepted too, as MindSpore accepts it there."""
+    if single and isinstance(weights, Parameter):
+        return (weights,)
     if isinstance(weights, Parameter) or not isinstance(weights, (ParameterTuple, list, tuple)):
         got = "a single Parameter" if isinstance(weights, Parameter) else type(weights).__name__
         raise TypeError(f"For '{who}', when get_by_list is True, 'weights' should be a ParameterTuple "
@@ -39,13 +42,15 @@ def check_weights(who: str, weights: Any) -> tuple:
     return tuple(weights)
 
 
-def pick(input_grads: Mapping | Sequence, weight_grads: Sequence | None, positions: Any) -> Any:
+def pick(input_grads: Mapping | Sequence, weight_grads: Sequence | None, positions: Any,
+         bare_weight: bool = False) -> Any:
     """MindSpore's returned structure, from the gradients of the inputs (by position) and weights.
 
     positions is an int (the gradient of that input, a Tensor), a tuple (a tuple over those inputs)
     or None (no input gradients). With weights: a tuple over weights alone when positions is None,
-    else ``(inputs, weights)``. ForwardValueAndGrad's flags map to this as: neither -> 0;
-    get_all -> every input; get_by_list -> None with weights; both -> every input with weights.
+    else ``(inputs, weights)``; ``bare_weight`` (weights given as one Parameter) puts that weight's
+    gradient in place of the tuple. ForwardValueAndGrad's flags map to this as: neither -> 0;
+    get_all -> every Tensor input; get_by_list -> None with weights; both -> every input with weights.
     """
     if isinstance(positions, int):
         chosen = input_grads[positions]
@@ -53,9 +58,10 @@ def pick(input_grads: Mapping | Sequence, weight_grads: Sequence | None, positio
         chosen = tuple(input_grads[p] for p in positions)
     if weight_grads is None:
         return chosen
+    weights = weight_grads[0] if bare_weight else tuple(weight_grads)
     if positions is None:
-        return tuple(weight_grads)
-    return chosen, tuple(weight_grads)
+        return weights
+    return chosen, weights
 
 
 def _arg_names(fn: Any) -> tuple[list, int, int | None]:
@@ -76,7 +82,8 @@ class GradRunner:
     """Runs a network and its backward pass; ``who`` names the public API in error messages."""
 
     def __init__(self, fn: Any, who: str, positions: Any, weights: tuple | None, sens_param: bool,
-                 has_aux: bool = False, flags: dict | None = None, sens_fill: float = 1.0) -> None:
+                 has_aux: bool = False, flags: dict | None = None, sens_fill: float = 1.0,
+                 bare_weight: bool = False, collapse_one: bool = False) -> None:
         if isinstance(fn, (Tensor, type)) or not callable(fn):
             raise TypeError(f"For '{who}', the argument 'network' should be a Cell or a function, "
                             f"but got {type(fn).__name__}.")
@@ -89,6 +96,8 @@ class GradRunner:
         self.has_aux = has_aux
         self.flags = flags or {}
         self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
+        self.bare_weight = bare_weight  # weights given as one Parameter: its gradient is returned bare
+        self.collapse_one = collapse_one  # value_and_grad: one input gradient in a tuple is returned bare
         self.arg_names, self.needed, self.most = _arg_names(fn)
         self.graphs: dict = {}
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
@@ -100,7 +109,7 @@ class GradRunner:
             args, sens = self._split_sens(args)
         else:
             sens = None
-        positions = tuple(range(len(args))) if self.positions is ALL_INPUTS else self.positions
+        positions = self._positions(args)
         self._check_inputs(args, positions)
         self._forget_last()
         mode = _context._settings["mode"]
@@ -145,7 +154,7 @@ class GradRunner:
         if self.weights is not None:
             get = recorded.param_slots.get
             weight_grads = [self._grad(xp, grads, get(id(w)), w) for w in self.weights]
-        result = pick(input_grads, weight_grads, positions)
+        result = pick(input_grads, weight_grads, positions, self.bare_weight)
 
         self.last = _trace._last = Record(self, recorded, values, seeds, mode, replayed, xp,
                                           weight_grads is not None, positions, requires)
@@ -183,6 +192,24 @@ class GradRunner:
         return requires_grad(recorded.nodes, recorded.size, wanted)
 
     # -- pieces ---------------------------------------------------------------------------------
+    def _positions(self, args: tuple) -> Any:
+        """The input positions differentiated in this call. As in MindSpore, an argument that is not
+        a Tensor (a Python number) gets no gradient slot: get_all skips it, and the default first
+        input, when it is a number, gives the empty tuple."""
+        positions = self.positions
+        if positions is ALL_INPUTS:
+            return tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        if isinstance(positions, int):
+            if positions < len(args) and not isinstance(args[positions], Tensor):
+                return ()
+            return positions
+        if positions is None:
+            return None
+        kept = tuple(p for p in positions if p >= len(args) or isinstance(args[p], Tensor))
+        if self.collapse_one and len(kept) == 1:
+            return kept[0]  # value_and_grad: "a single value if only one result"
+        return kept
+
     def _split_sens(self, args: tuple) -> tuple[tuple, Any]:
         if not args or (self.most is not None and len(args) <= self.needed):
             raise TypeError(f"For '{self.who}', sens_param is True, so the sensitivity must be passed as "
@@ -207,9 +234,6 @@ class GradRunner:
             if p >= len(args):
                 raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
                                  f"but the network got {len(args)} input(s).")
-            if not isinstance(args[p], Tensor):
-                raise TypeError(f"For '{self.who}', input {p} is differentiated, so it should be a Tensor, "
-                                f"but got {type(args[p]).__name__}.")
 
     @staticmethod
     def _backend(args: tuple) -> Any:
@@ -281,16 +305,22 @@ class GradRunner:
                 if s._backend is not xp:
                     raise RuntimeError(f"For '{self.who}', the sensitivity is on {s.device} but the network "
                                        f"ran on {xp.name}.")
-                seed = s._data if s._data.dtype == o._data.dtype else xp.cast(s._data, o._data.dtype)
+                if s._data.dtype != o._data.dtype:  # MindSpore 2.10 raises TypeError here, in both modes
+                    which = f" of output {i}" if is_tuple else ""
+                    raise TypeError(f"For '{self.who}', the sensitivity{which} should have the output's dtype "
+                                    f"{o.dtype}, but got {s.dtype}.")
+                seed = s._data
             seeds[slot] = seed if slot not in seeds else xp.add(seeds[slot], seed)
         return seeds
 
     def _default_sens(self, xp: Any, out: Any) -> Any:
         """``sens_fill`` (1) in the output's shape, dtype and device: kept, since arrays are never
         changed in place, so one array serves every call."""
-        key = (out.shape, out.dtype, xp.name)
+        key = (out.shape, out.dtype, xp.name, self.sens_fill)
         seed = self._ones.get(key)
         if seed is None:
+            if len(self._ones) >= 8:  # a loss scaler changing TrainOneStepCell.sens: keep the cache small
+                self._ones.clear()
             seed = self._ones[key] = xp.full(out.shape, self.sens_fill, out.dtype)
         return seed
 
@@ -357,7 +387,8 @@ class Record:
             param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
             for j, w in enumerate(runner.weights):
                 if id(w) in param_slots:
-                    returned[param_slots[id(w)]] = f"weights[{j}]"
+                    returned[param_slots[id(w)]] = (("grad" if positions is None else "weights")
+                                                    if runner.bare_weight else f"weights[{j}]")
         tensors = []
         for slot, value in enumerate(values):
             leaf = leaves.get(slot)
@@ -424,10 +455,17 @@ class GradOperation:
         self.get_all, self.get_by_list, self.sens_param = get_all, get_by_list, sens_param
 
     def __call__(self, fn: Any, weights: Any = None) -> Any:
-        w = check_weights("GradOperation", weights) if self.get_by_list else None
+        w = None
+        if self.get_by_list:
+            if weights is None and hasattr(fn, "trainable_params"):
+                # MindSpore 2.10 PYNATIVE_MODE differentiates the network's trainable parameters here
+                # (its GRAPH_MODE returns an empty tuple); mini_autograd follows PYNATIVE_MODE.
+                weights = ParameterTuple(fn.trainable_params())
+            w = check_weights("GradOperation", weights, single=True)
         runner = GradRunner(fn, "GradOperation", positions_for(self.get_all, self.get_by_list), w, self.sens_param,
                             flags={"get_all": self.get_all, "get_by_list": self.get_by_list,
-                                   "sens_param": self.sens_param})
+                                   "sens_param": self.sens_param},
+                            bare_weight=isinstance(weights, Parameter))
 
         def grad_fn(*args: Any) -> Any:
             return runner(*args)[1]
@@ -460,14 +498,17 @@ def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux
             raise ValueError("For 'value_and_grad', 'grad_position' should be an int or a non-empty tuple of "
                              "ints, but got (); use grad_position=None to differentiate the weights only.")
         if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
-                isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in ps):
+                isinstance(p, int) and not isinstance(p, bool) for p in ps):
             raise TypeError(f"For 'value_and_grad', 'grad_position' should be a non-negative int or a tuple "
                             f"of them, but got {grad_position!r}.")
+        if any(p < 0 for p in ps):  # MindSpore: ValueError "grad_position must be >= 0."
+            raise ValueError(f"For 'value_and_grad', 'grad_position' must be >= 0, but got {grad_position!r}.")
     w = None
     if weights is not None:
-        w = (weights,) if isinstance(weights, Parameter) else check_weights("value_and_grad", weights)
+        w = check_weights("value_and_grad", weights, single=True)
     runner = GradRunner(fn, "value_and_grad", grad_position, w, False, has_aux=has_aux,
-                        flags={"grad_position": grad_position, "has_aux": has_aux})
+                        flags={"grad_position": grad_position, "has_aux": has_aux},
+                        bare_weight=isinstance(weights, Parameter), collapse_one=True)
 
     def vg_fn(*args: Any) -> Any:
         return runner(*args)

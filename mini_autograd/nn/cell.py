@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from .. import tape as _tape
-from ..tensor import Parameter
+from ..tensor import Parameter, ParameterTuple
 
 
 class Cell:
@@ -34,9 +34,14 @@ class Cell:
                 value.name = name
             params[name] = value
             cells.pop(name, None)
+        elif isinstance(value, ParameterTuple):
+            # registered under each parameter's current name, as MindSpore does: this is how
+            # `self.params = ParameterTuple(net.trainable_params())` makes `z` known as `net.z` here
+            for p in value:
+                params.setdefault(p.name, p)
         elif isinstance(value, Cell):
             if self._auto_prefix:
-                value._prefix_names(name + ".")
+                value.update_parameters_name(name + ".")
             cells[name] = value
             params.pop(name, None)
         else:
@@ -49,18 +54,12 @@ class Cell:
         self._cells.pop(name, None)
         object.__delattr__(self, name)
 
-    def _parameter_paths(self) -> Iterator[tuple[str, Parameter]]:
-        """(path, parameter) pairs used for naming. A cell made with auto_prefix=False (the wrappers:
-        WithLossCell, TrainOneStepCell, ForwardValueAndGrad) adds nothing to the path: its
-        parameters keep the names they have."""
-        if not self._auto_prefix:
-            for p in self.get_parameters():
-                yield p.name, p
-            return
-        yield from self.parameters_and_names()
-
-    def _prefix_names(self, prefix: str) -> None:
-        for path, p in list(self._parameter_paths()):
+    def update_parameters_name(self, prefix: str = "", recurse: bool = True) -> None:
+        """Name every parameter ``prefix`` + its path in this cell, as MindSpore does when a cell is
+        assigned to an attribute of a cell made with auto_prefix=True (the prefix is the attribute's
+        name). A parameter takes the path under which it is met first (``parameters_and_names``),
+        which is why the document's `z` is `grad.network.z` or `grad.net.z` (README)."""
+        for path, p in list(self.parameters_and_names(expand=recurse)):
             p.name = prefix + path
 
     # -- walking the tree ---------------------------------------------------------------------------

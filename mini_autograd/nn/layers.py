@@ -101,8 +101,8 @@ class SequentialCell(Cell):
 
     def __getitem__(self, index: Any) -> Any:
         cells = list(self._cells.values())
-        if isinstance(index, slice):
-            return SequentialCell(cells[index])
+        if isinstance(index, slice):  # keyed as in the original, so '2.weight' stays '2.weight' (MindSpore)
+            return SequentialCell(OrderedDict(list(self._cells.items())[index]))
         if not -len(cells) <= index < len(cells):
             raise IndexError(f"For 'SequentialCell', index {index} is out of range for {len(cells)} cells.")
         return cells[index]

@@ -67,24 +67,37 @@ class WithLossCell(Cell):
 
 
 class TrainOneStepCell(Cell):
-    """One training step: the loss, its gradients for the optimizer's parameters (sens = ``sens``,
-    1.0 by default), then the optimizer's update. Returns the loss before the update."""
+    """One training step: the loss, its gradients for the optimizer's parameters, then the optimizer's
+    update. Returns the loss before the update.
 
-    def __init__(self, network: Cell, optimizer: Optimizer, sens: float = 1.0) -> None:
+    The backward pass is seeded with ``sens`` (1.0 when not given): GradOperation(get_by_list=True,
+    sens_param=True) with the sensitivity filled with ``sens``, as in MindSpore. As in MindSpore 2.10's
+    PYNATIVE_MODE, assigning ``.sens`` later takes effect on the next step when a ``sens`` was given at
+    construction, and is ignored when none was (MindSpore then runs its no-sens path).
+    """
+
+    def __init__(self, network: Cell, optimizer: Optimizer, sens: float | None = None) -> None:
         super().__init__(auto_prefix=False)
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"For 'TrainOneStepCell', 'optimizer' should be an Optimizer (SGD, Momentum), "
                             f"but got {type(optimizer).__name__}.")
+        if sens is not None and (isinstance(sens, bool) or not isinstance(sens, (int, float))):
+            raise TypeError(f"For 'TrainOneStepCell', 'sens' should be a number, but got {type(sens).__name__}.")
+        if sens == 0:
+            raise ValueError("For 'TrainOneStepCell', 'sens' can not be 0: every gradient would be zero.")
         self.network = network
         self.network.set_grad()
         self.optimizer = optimizer
         self.weights = optimizer.parameters
-        self.sens = sens
+        self.sense_flag = sens is not None
+        self.sens = 1.0 if sens is None else sens
         self.runner = GradRunner(network, "TrainOneStepCell", None, tuple(self.weights), False,
                                  flags={"get_all": False, "get_by_list": True, "sens_param": False},
-                                 sens_fill=float(sens))
+                                 sens_fill=float(self.sens))
 
     def construct(self, *inputs: Any) -> Any:
+        if self.sense_flag:
+            self.runner.sens_fill = float(self.sens)
         loss, grads = self.runner(*inputs)
         self.optimizer(grads)
         return loss

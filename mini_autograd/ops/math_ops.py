@@ -16,6 +16,9 @@ from ..tensor import Tensor
 from .primitive import _NO_ATTRS, Primitive, apply, apply2
 
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def _shape(shape: tuple) -> list:
     return list(shape)
 
@@ -26,6 +29,8 @@ class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = self.tensors((x, y))
+        if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
+            x, y = _promoted(x, y)
         try:
             return apply2(self, x, y)
         except ValueError:
@@ -35,6 +40,13 @@ class _Binary(Primitive):
                 raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
                                  f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
             raise
+
+
+def _promoted(x: Tensor, y: Tensor) -> tuple:
+    """x and y cast to MindSpore's common dtype (dtype.promote). The Cast is recorded like any
+    primitive, so an integer input's gradient comes back through Cast's vjp in its own dtype."""
+    common = _dtype.promote(x._data.dtype, y._data.dtype)
+    return (x if x._data.dtype == common else CAST(x, common)), (y if y._data.dtype == common else CAST(y, common))
 
 
 class Add(_Binary):
@@ -77,6 +89,14 @@ class Mul(_Binary):
 
 class Div(_Binary):
     name = "Div"
+
+    def __call__(self, x: Any, y: Any) -> Tensor:
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+            x, y = self.tensors((x, y))
+        if x._data.dtype.kind != "f" and y._data.dtype.kind != "f":
+            # MindSpore's true division: integers divide as Float32 (Tensor([1, 2, 3]) / 2 is Float32)
+            x, y = CAST(x, _FLOAT32), CAST(y, _FLOAT32)
+        return _Binary.__call__(self, x, y)
 
     def forward(self, xp, x, y):
         return xp.div(x, y)
@@ -253,7 +273,8 @@ class MatMul(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)
                 and len(x._data.shape) == 2 and len(y._data.shape) == 2
-                and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]):
+                and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]
+                and x._data.dtype == y._data.dtype):
             self._refuse(x, y)
         return apply2(self, x, y)
 
@@ -264,6 +285,9 @@ class MatMul(Primitive):
                 raise TypeError(f"For 'MatMul', the input '{arg}' should be a Tensor, but got {type(t).__name__}.")
             if len(t._data.shape) != 2:
                 raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {_shape(t.shape)}.")
+        if x.dtype != y.dtype:  # MindSpore's MatMul does not promote: a Float64 input to a Float32 Dense fails
+            raise TypeError(f"For 'MatMul', the type of 'y' should be the same as 'x', but got 'x' with type "
+                            f"Tensor[{x.dtype}] and 'y' with type Tensor[{y.dtype}].")
         ta, tb = self.transpose_a, self.transpose_b
         raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {_shape(x.shape)}, "
                          f"transpose_a={ta}) gives {x._data.shape[0 if ta else 1]} columns and y (shape "
@@ -345,6 +369,9 @@ class ReduceMean(_Reduce):
 
     def forward(self, xp, x, axis):
         count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
+        if x.dtype.kind != "f":  # MindSpore keeps an integer mean integer, truncated: mean([3, 4]) is 3
+            exact = xp.div(xp.cast(xp.sum(x, axis, self.keep_dims), _FLOAT64), xp.full((), count, _FLOAT64))
+            return xp.cast(exact, x.dtype)  # the float -> int cast truncates toward zero, as MindSpore
         return xp.div(xp.sum(x, axis, self.keep_dims), xp.full((), count, x.dtype))
 
     # d(mean_i x_i)/dx_j = 1/n   (divided before spreading: n-fold less work)
@@ -414,9 +441,11 @@ class Cast(Primitive):
     def forward(self, xp, x, dtype):
         return xp.cast(x, dtype)
 
-    # a change of precision: the gradient is cast back to the input's dtype
+    # a change of precision: the gradient is cast back to the input's dtype. For an integer input
+    # that truncates toward zero, as MindSpore 2.10 does (the gradient of b in float_a * int_b is
+    # int(a)); a Bool input gets none.
     def vjp(self, xp, dout, out, x, dtype):
-        return (xp.cast(dout, x.dtype) if x.dtype.kind == "f" else None,)
+        return (xp.cast(dout, x.dtype) if x.dtype.kind != "b" else None,)
 
 
 # -- the instances Tensor's operators use --------------------------------------------------------------
