@@ -97,6 +97,7 @@ class GradRunner:
         self.graphs: OrderedDict = OrderedDict()  # GRAPH_MODE: signature -> Graph, least recently used first
         self._seen = (-1, -1)  # graph_mode's (structure, training) counters when the cell flags were read
         self._flags: Any = None
+        self._parts: tuple = ()  # the network's cells and parameters (paths and ids) the cache was made with
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self.last: Record | None = None
 
@@ -188,16 +189,26 @@ class GradRunner:
             graphs.popitem(last=False)
 
     def _cell_flags(self) -> Any:
-        """The training flags of the network's cells, part of the graph's key. A Parameter or cell
-        assigned anywhere since the last call (graph_mode.structure) empties the cache: what
-        construct reads may have changed. A plain function gets the training counter itself."""
+        """The training flags of the network's cells, part of the graph's key. When a Parameter or
+        cell was assigned anywhere since the last call (graph_mode.structure), the network's own
+        cells and parameters are looked at again: if any is another object, the cache is emptied.
+        A plain function cannot be looked into: any such change empties its cache, and its key
+        holds the training counter itself."""
         seen = (_graph_mode.structure, _graph_mode.training)
         if seen != self._seen:
-            if seen[0] != self._seen[0]:
-                self.graphs.clear()
             fn = self.fn
-            self._flags = (tuple([c.training for _, c in fn.cells_and_names()])
-                           if hasattr(fn, "cells_and_names") else seen[1])
+            if hasattr(fn, "cells_and_names"):
+                cells = list(fn.cells_and_names())
+                parts = (tuple([(path, id(c)) for path, c in cells])
+                         + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
+                if parts != self._parts:
+                    self.graphs.clear()
+                    self._parts = parts
+                self._flags = tuple([c.training for _, c in cells])
+            else:
+                if seen[0] != self._seen[0]:
+                    self.graphs.clear()
+                self._flags = seen[1]
             self._seen = seen
         return self._flags
 
