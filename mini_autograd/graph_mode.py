@@ -22,8 +22,9 @@ from .tensor import Tensor
 CACHE_SIZE = 64
 
 # Bumped by nn.Cell when what construct records may change: a Parameter or sub-cell assigned,
-# replaced or deleted (``structure``: a runner empties its cache) or a training flag changed by
-# set_train (``training``: the flags are part of the key). See grad.GradRunner._cell_flags.
+# replaced or deleted (``structure``: a runner looks at its network again and empties its cache if
+# that changed) or a training flag changed by set_train (``training``: the flags are part of the
+# key). See grad.GradRunner._cell_flags.
 structure = 0
 training = 0
 

@@ -285,6 +285,9 @@ def test_a_failed_call_keeps_the_previous_trace(mode, large):
     with pytest.raises(ValueError, match="sensitivity should have the output's shape"):
         fvg(*args, Tensor(np.ones((7, 7), np.float32)))  # wrong sens shape: fails after the run began
     assert fvg.runner.last is before
+    with pytest.raises(ValueError, match="MatMul"):
+        fvg(Tensor(np.ones((3, 5), np.float32)), *args[1:], good_sens)  # fails inside construct
+    assert fvg.runner.last is before
     tr = fvg.trace
     assert tr is not None and ma.last_trace() is tr
     out = tr.tensors[tr.outputs[0]].value
@@ -454,7 +457,7 @@ def test_sum_refuses_a_float_or_bool_axis(axis):
 
 # MindSpore 2.10.0: nn.SGD(params, learning_rate=nan) -> ValueError "For 'SGD', the 'learning rate' must
 # be a legal value, but got 'nan'." (inf, -inf alike; weight_decay and loss_scale alike).
-@pytest.mark.parametrize("arg", ["learning_rate", "weight_decay", "loss_scale", "momentum"])
+@pytest.mark.parametrize("arg", ["learning_rate", "weight_decay", "loss_scale", "momentum", "dampening"])
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_optimizers_refuse_settings_that_are_not_finite(arg, bad):
     params = doc.Net().trainable_params()
