@@ -22,6 +22,7 @@ def main() -> int:
     import engine
     import memory
     import notebooks
+    import reliability
     import robustness
     import viz_latency
 
@@ -78,6 +79,7 @@ def main() -> int:
               f"- Graph-label escaping fuzz: {rob['names rendered']:,} names rendered, "
               f"{rob['names unescaped']} unescaped (goal 0)."]
     lines += [f"- Failed: {f}" for f in rob["failures"]]
+    lines += reliability.lines(reliability.threads(), reliability.long_session())
 
     text = "\n".join(lines) + "\n"
     print(text)

@@ -8,13 +8,17 @@ gradients MindSpore returns for the flags, in ``pick``. It keeps what a Trace ne
 from __future__ import annotations
 
 import inspect
+import weakref
+from collections import OrderedDict
 from typing import Any, Mapping, Sequence
 
 from . import context as _context
+from . import graph_mode as _graph_mode
 from . import tape as _tape
 from . import trace as _trace
-from .backward import RELEASE_ABOVE_BYTES, backward, recompute, release_unread, requires_grad, unread_slots
-from .graph_mode import Graph, signature
+from .backward import (RELEASE_ABOVE_BYTES, Unread, backward, recompute, release_unread, requires_grad,
+                       unread_slots)
+from .graph_mode import FloatInput, Graph, signature
 from .tensor import Parameter, ParameterTuple, Tensor
 
 
@@ -99,7 +103,10 @@ class GradRunner:
         self.bare_weight = bare_weight  # weights given as one Parameter: its gradient is returned bare
         self.collapse_one = collapse_one  # value_and_grad: one input gradient in a tuple is returned bare
         self.arg_names, self.needed, self.most = _arg_names(fn)
-        self.graphs: dict = {}
+        self.graphs: OrderedDict = OrderedDict()  # GRAPH_MODE: signature -> Graph, least recently used first
+        self._seen = (-1, -1)  # graph_mode's (structure, training) counters when the cell flags were read
+        self._flags: Any = None
+        self._parts: tuple = ()  # the network's cells and parameters (paths and ids) the cache was made with
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self.last: Record | None = None
 
@@ -113,25 +120,16 @@ class GradRunner:
         self._check_inputs(args, positions)
         self._forget_last()
         mode = _context._settings["mode"]
+        weight_inputs = self._weight_inputs(args) if self.weights is not None else ()
         if mode == _context.GRAPH_MODE:
-            key = signature(args, (_context._settings["device_target"], getattr(self.fn, "training", None)))
-            graph = self.graphs.get(key) if key is not None else None
-            if graph is None:
-                tape, out = self._record(args, tracing=True)
-                graph = Graph(tape, self._output_slots(tape, out))
-                values, replayed = tape.values, False
-                if key is not None:
-                    self.graphs[key] = graph
-                tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
-            else:
-                values, replayed = graph.replay(self._backend(args), args), True
-            recorded = graph
+            recorded, values, replayed = self._graph(args)
+            graph = recorded
             if graph.nbytes > RELEASE_ABOVE_BYTES:
                 if "unread" not in graph.cache:
                     graph.cache["unread"] = unread_slots(graph.nodes, _as_tuple(graph.outputs))
                 release_unread(values, graph.cache["unread"])
         else:
-            tape, out = self._record(args, tracing=False)
+            tape, out, _ = self._record(args, tracing=False)
             recorded = _Recorded(tape, self._output_slots(tape, out))
             values, replayed = tape.values, False
             if tape.nbytes > RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
@@ -144,7 +142,7 @@ class GradRunner:
         slots = out_slots if is_tuple else (out_slots,)
         outputs = [Tensor._make(values[s], xp) for s in slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
-        requires = self._requires(recorded, positions, mode)
+        requires = self._requires(recorded, positions, mode, weight_inputs)
         grads = backward(xp, recorded.nodes, values, seeds, requires=requires)
 
         get = recorded.input_slots.get
@@ -153,38 +151,112 @@ class GradRunner:
         weight_grads = None
         if self.weights is not None:
             get = recorded.param_slots.get
+            if weight_inputs:  # a weight passed as an input too: the tape met it there, as that input
+                at = {id(args[i]): recorded.input_slots.get(i) for i in weight_inputs}
+                get = lambda key, get=get: at[key] if key in at else get(key)  # noqa: E731
             weight_grads = [self._grad(xp, grads, get(id(w)), w) for w in self.weights]
         result = pick(input_grads, weight_grads, positions, self.bare_weight)
 
-        self.last = _trace._last = Record(self, recorded, values, seeds, mode, replayed, xp,
-                                          weight_grads is not None, positions, requires)
+        self.last = record = Record(self, recorded, values, seeds, mode, replayed, xp,
+                                    weight_grads is not None, positions, requires)
+        _trace._last = weakref.ref(record)  # weakly: what the user let go of is not kept (trace.py)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
-    def _forget_last(self) -> None:
-        """Let the previous call's arrays go before this call makes its own, so that their memory is
-        reused rather than handed back to the system and faulted in again (a large network's step).
-        A Trace already built keeps what it needs; an error before this point changes nothing."""
-        if self.last is not None and self.last._trace is None:
-            self.last = None
-            if _trace._last is not None and _trace._last.runner is self:
-                _trace._last = None
+    def _graph(self, args: tuple) -> tuple[Graph, list, bool]:
+        """GRAPH_MODE: the graph for this call (traced now, or kept from an earlier call), the values
+        of its slots and whether it was replayed. A float argument construct read as a number makes
+        its graphs keyed on that argument's value as well (FloatInput)."""
+        graphs = self.graphs
+        base = signature(args, (_context._settings["device_target"], self._cell_flags()))
+        key = base
+        graph = graphs.get(base) if base is not None else None
+        if type(graph) is tuple:  # the positions of the float arguments read as numbers
+            key = (base, tuple([repr(args[i]) for i in graph]))
+            graph = graphs.get(key)
+        if graph is not None:
+            graphs.move_to_end(key)
+            if key is not base:
+                graphs.move_to_end(base)
+            return graph, graph.replay(self._backend(args), args), True
+        tape, out, read = self._record(args, tracing=True)
+        graph = Graph(tape, self._output_slots(tape, out))
+        tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
+        if base is not None:
+            if read:
+                known = graphs.get(base)
+                read = tuple(sorted(set(read) | set(known if type(known) is tuple else ())))
+                self._keep(base, read)
+                key = (base, tuple([repr(args[i]) for i in read]))
+            self._keep(key, graph)
+        return graph, tape.values, False
 
-    def _requires(self, recorded: Any, positions: Any, mode: int) -> list | None:
+    def _keep(self, key: Any, entry: Any) -> None:
+        graphs = self.graphs
+        graphs[key] = entry
+        graphs.move_to_end(key)
+        while len(graphs) > _graph_mode.CACHE_SIZE:
+            graphs.popitem(last=False)
+
+    def _cell_flags(self) -> Any:
+        """The training flags of the network's cells, part of the graph's key. When a Parameter or
+        cell was assigned anywhere since the last call (graph_mode.structure), the network's own
+        cells and parameters are looked at again: if any is another object, the cache is emptied.
+        A plain function cannot be looked into: any such change empties its cache, and its key
+        holds the training counter itself."""
+        seen = (_graph_mode.structure, _graph_mode.training)
+        if seen != self._seen:
+            fn = self.fn
+            if hasattr(fn, "cells_and_names"):
+                cells = list(fn.cells_and_names())
+                parts = (tuple([(path, id(c)) for path, c in cells])
+                         + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
+                if parts != self._parts:
+                    self.graphs.clear()
+                    self._parts = parts
+                self._flags = tuple([c.training for _, c in cells])
+            else:
+                if seen[0] != self._seen[0]:
+                    self.graphs.clear()
+                self._flags = seen[1]
+            self._seen = seen
+        return self._flags
+
+    def _weight_inputs(self, args: tuple) -> tuple:
+        """Positions of the arguments that are weights too (a Parameter passed as an input)."""
+        ids = self.weight_ids
+        if ids.isdisjoint(map(id, args)):
+            return ()
+        return tuple([i for i, a in enumerate(args) if id(a) in ids])
+
+    def _forget_last(self) -> None:
+        """Let the previous call's intermediate arrays go before this call makes its own, so that
+        their memory is reused rather than handed back to the system and faulted in again (a large
+        network's step). Its Record stays, and its Trace can still be built (they are computed
+        again from its leaves): a call that fails changes nothing. A small call keeps them all."""
+        last = self.last
+        if last is not None and last._trace is None and last.recorded.nbytes > RELEASE_ABOVE_BYTES:
+            values = last.parts[0]
+            for node in last.recorded.nodes:
+                if not isinstance(values[node.output], Unread):
+                    values[node.output] = Unread(values[node.output])
+
+    def _requires(self, recorded: Any, positions: Any, mode: int, weight_inputs: tuple = ()) -> list | None:
         """The slots whose gradient is needed for the returned ones; None when every leaf is wanted."""
         if mode == _context.GRAPH_MODE:  # a static graph: work it out once
-            key = ("requires", positions)
+            key = ("requires", positions, weight_inputs)
             if key not in recorded.cache:
-                recorded.cache[key] = self._work_out_requires(recorded, positions)
+                recorded.cache[key] = self._work_out_requires(recorded, positions, weight_inputs)
             return recorded.cache[key]
-        return self._work_out_requires(recorded, positions)
+        return self._work_out_requires(recorded, positions, weight_inputs)
 
-    def _work_out_requires(self, recorded: Any, positions: Any) -> list | None:
+    def _work_out_requires(self, recorded: Any, positions: Any, weight_inputs: tuple = ()) -> list | None:
         params = recorded.param_slots
         if (isinstance(positions, tuple) and len(positions) == len(recorded.input_slots)
                 and len(params) + len(positions) == len(recorded.leaves) and params.keys() == self.weight_ids):
             return None  # every leaf is wanted (the document's get_all with get_by_list): nothing to skip
         wanted = [recorded.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in recorded.input_slots]
+        wanted += [recorded.input_slots[p] for p in weight_inputs if p in recorded.input_slots]
         if self.weights is not None:
             wanted += [params[id(w)] for w in self.weights if id(w) in params]
         if len(wanted) == len(recorded.leaves):
@@ -243,24 +315,31 @@ class GradRunner:
         from . import backends
         return backends.current()
 
-    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any]:
-        """Run the network once while a fresh tape records it. Nothing is left behind on error."""
-        if _tape.active is not None:
+    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
+        """Run the network once while a fresh tape records it. Nothing is left behind on error.
+        The recording state is the calling thread's own (tape.state). Also returns the positions
+        of the float arguments construct read as numbers while tracing (FloatInput)."""
+        state = _tape.state
+        if state.active is not None:
             raise RuntimeError(f"'{self.who}' was called while another gradient transform was recording; "
                                f"mini_autograd computes first-order gradients only, one transform at a time.")
         tape = _tape.Tape()
         call_args = list(args)
+        floats = []
         for i, a in enumerate(call_args):
             if isinstance(a, Tensor):
                 if id(a) in tape.slot_of:  # the same tensor at two positions: each position is its own input
                     a = call_args[i] = Tensor._make(a._data, a._backend)
                 tape.add_input(a, i)
-        _tape.active, _tape.tracing = tape, tracing
+            elif tracing and type(a) is float:
+                a = call_args[i] = FloatInput(a, i)
+                floats.append(a)
+        state.active, state.tracing = tape, tracing
         try:
             out = self.fn(*call_args)
         finally:
-            _tape.active, _tape.tracing = None, False
-        return tape, out
+            state.active, state.tracing = None, False
+        return tape, out, tuple([f.index for f in floats if f.read])
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
         outs = out if isinstance(out, (tuple, list)) else None
@@ -340,18 +419,18 @@ def _as_tuple(slots: Any) -> tuple:
 class _Recorded:
     """A PYNATIVE tape seen through the same attributes as a GRAPH_MODE Graph."""
 
-    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots", "size")
+    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots", "size", "nbytes")
 
     def __init__(self, tape: _tape.Tape, outputs: Any) -> None:
         self.nodes, self.leaves, self.scopes, self.outputs = tape.nodes, tape.leaves, tape.scopes, outputs
-        self.size = len(tape.values)
+        self.size, self.nbytes = len(tape.values), tape.nbytes
         self.input_slots, self.param_slots = tape.inputs, tape.params
 
 
 class Record:
     """What one call kept, turned into a Trace only when someone asks for it."""
 
-    __slots__ = ("runner", "recorded", "parts", "_trace")
+    __slots__ = ("runner", "recorded", "parts", "_trace", "__weakref__")
 
     def __init__(self, runner: GradRunner, recorded: Any, values, seeds, mode, replayed, xp,
                  with_weights, positions, requires) -> None:
@@ -393,6 +472,7 @@ class Record:
         for slot, value in enumerate(values):
             leaf = leaves.get(slot)
             role = leaf.role if leaf is not None else "intermediate"
+            role = "input" if role == "scalar" else role  # a Python float argument, an input of the graph
             name = ""
             index = None
             if role == "input":

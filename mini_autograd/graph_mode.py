@@ -4,33 +4,125 @@ Tracing runs ``construct`` once while recording, with reading a tensor's value f
 ``if`` on a tensor cannot be recorded; tensor.py raises and points to PYNATIVE_MODE). Replaying
 fills the leaves -- inputs from the call, parameters with their current values, constants as
 recorded -- and runs each node's forward in tape order, without calling ``construct`` again.
+A Python float argument is an input of the graph unless construct reads it as a number
+(FloatInput); a runner keeps at most CACHE_SIZE graphs, the least recently used going first.
 """
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from . import tape as _tape
 from .tape import Tape
 from .tensor import Tensor
+
+# Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and
+# traced again if it comes back: a long session with ever new shapes holds at most this many.
+CACHE_SIZE = 64
+
+# Bumped by nn.Cell when what construct records may change: a Parameter or sub-cell assigned,
+# replaced or deleted (``structure``: a runner looks at its network again and empties its cache if
+# that changed) or a training flag changed by set_train (``training``: the flags are part of the
+# key). See grad.GradRunner._cell_flags.
+structure = 0
+training = 0
+
+
+def structure_changed() -> None:
+    global structure
+    structure += 1
+
+
+def training_changed() -> None:
+    global training
+    training += 1
 
 
 _SCALARS = (bool, int, float, str, type(None))
 
 
 def signature(args: tuple, extra: tuple) -> tuple | None:
-    """What a graph is specialised on: each Tensor argument's shape, dtype and device, each Python
-    scalar argument's type and value, plus ``extra``. The device is part of it so that a tensor
-    from another device is traced anew, and meets the same-device check of ops/primitive.apply,
-    instead of being replayed into kernels. None when an argument is neither (a list, an array):
-    such a call cannot be keyed safely, so it is traced afresh and not kept."""
+    """What a graph is specialised on: each Tensor argument's shape, dtype and device (and, for a
+    Parameter, which one: construct may also read it as an attribute), each Python float
+    argument's type only (it is an input of the graph), other scalars' type and value, plus
+    ``extra``. The device is part of it so that a tensor from another device is traced anew, and
+    meets the same-device check of ops/primitive.apply, instead of being replayed into kernels.
+    None when an argument is none of these (a list, an array): such a call cannot be keyed
+    safely, so it is traced afresh and not kept."""
     key = []
     for a in args:
-        if isinstance(a, Tensor):
+        kind = type(a)
+        if kind is Tensor:
             key.append((a._data.shape, a._data.dtype, a._backend))
+        elif kind is float:
+            key.append(float)
+        elif isinstance(a, Tensor):
+            key.append((a._data.shape, a._data.dtype, a._backend, id(a)))
         elif isinstance(a, _SCALARS):
-            key.append((type(a), repr(a)))
+            key.append((kind, repr(a)))
         else:
             return None
     return tuple(key) + extra
+
+
+class FloatInput:
+    """A Python float argument while GRAPH_MODE traces. Handed to a tensor operation (``x * t``) it
+    becomes an input of the graph, refilled from each call's value on replay; any other use --
+    arithmetic, a comparison, ``float()``, a math or NumPy function, printing -- reads its value,
+    ``read`` turns True and the graph is kept for that value only. It is not a float subclass on
+    purpose: C code (``math.exp``, NumPy) would read a subclass's value without our knowing."""
+
+    __slots__ = ("value", "index", "read")
+    _graph_float_input = True  # how tensor.py recognises it without importing this module
+
+    def __init__(self, value: float, index: int) -> None:
+        self.value, self.index, self.read = value, index, False
+
+    def read_value(self) -> float:
+        self.read = True
+        return self.value
+
+    def tensor(self, constant: Tensor) -> Tensor:
+        """A fresh Tensor holding ``constant``'s array (the float in the dtype the operation gave
+        it), recorded as this argument's leaf: replays refill it with the call's value."""
+        state = _tape.state
+        if state.active is None or not state.tracing:
+            return constant
+        fresh = Tensor._make(constant._data, constant._backend)
+        state.active.add_scalar(fresh, self.index)
+        return fresh
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.read_value(), dtype)
+
+    def __getattr__(self, name: str) -> Any:  # float's methods and properties: is_integer(), real, ...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.read_value(), name)
+
+
+def float_operands(prim: Any, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+    """A binary primitive's operands when one is a FloatInput: the float in the dtype a Python
+    float takes there (prim.tensors), as that argument's leaf of the graph."""
+    tx, ty = prim.tensors((x.value if type(x) is FloatInput else x, y.value if type(y) is FloatInput else y))
+    return (x.tensor(tx) if type(x) is FloatInput else tx), (y.tensor(ty) if type(y) is FloatInput else ty)
+
+
+def _reads(name: str) -> Any:
+    def method(self: FloatInput, *args: Any) -> Any:
+        if args and isinstance(args[0], Tensor):  # ``t * x``: Tensor's reflected operator records it
+            return NotImplemented
+        return getattr(self.read_value(), name)(*args)
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ "
+              "__rfloordiv__ __mod__ __rmod__ __divmod__ __rdivmod__ __pow__ __rpow__ __neg__ __pos__ __abs__ "
+              "__bool__ __float__ __int__ __round__ __trunc__ __floor__ __ceil__ __eq__ __ne__ __lt__ __le__ "
+              "__gt__ __ge__ __hash__ __str__ __repr__ __format__").split():
+    setattr(FloatInput, _name, _reads(_name))
 
 
 class Graph:
@@ -38,7 +130,7 @@ class Graph:
     values come from each replay)."""
 
     __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
-                 "input_slots", "param_slots", "cache", "nbytes")
+                 "input_slots", "param_slots", "cache", "nbytes", "scalars")
 
     def __init__(self, tape: Tape, outputs: tuple) -> None:
         self.nodes = tape.nodes
@@ -53,6 +145,8 @@ class Graph:
         self.inputs = [(s, leaf.index) for s, leaf in tape.leaves.items() if leaf.role == "input"]
         self.params = [(s, leaf.param) for s, leaf in tape.leaves.items() if leaf.role == "parameter"]
         self.constants = [(s, tape.values[s]) for s, leaf in tape.leaves.items() if leaf.role == "constant"]
+        self.scalars = [(s, leaf.index, tape.values[s].dtype) for s, leaf in tape.leaves.items()
+                        if leaf.role == "scalar"]
 
     def replay(self, xp: Any, args: tuple) -> list:
         """Values of every slot for new inputs and the parameters' current values."""
@@ -63,6 +157,8 @@ class Graph:
             values[slot] = param._data
         for slot, value in self.constants:
             values[slot] = value
+        for slot, index, dtype in self.scalars:
+            values[slot] = xp.full((), args[index], dtype)
         for node in self.nodes:
             values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
         return values

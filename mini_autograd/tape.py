@@ -7,6 +7,7 @@ keeps a finished tape as a static graph and replays it (graph_mode.py).
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from .tensor import Parameter, Tensor
@@ -31,7 +32,7 @@ class Leaf:
     __slots__ = ("role", "index", "param")
 
     def __init__(self, role: str, index: int = -1, param: Parameter | None = None) -> None:
-        self.role = role  # "input" | "parameter" | "constant"
+        self.role = role  # "input" | "parameter" | "constant" | "scalar" (a Python float argument)
         self.index = index  # position among the network's inputs, for role "input"
         self.param = param
 
@@ -57,6 +58,10 @@ class Tape:
     def add_input(self, tensor: Tensor, index: int) -> int:
         slot = self.inputs[index] = self._new_slot(tensor, Leaf("input", index))
         return slot
+
+    def add_scalar(self, tensor: Tensor, index: int) -> int:
+        """GRAPH_MODE: ``tensor`` holds the Python float argument ``index``; replays refill it."""
+        return self._new_slot(tensor, Leaf("scalar", index))
 
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
@@ -97,7 +102,21 @@ class Tape:
         return previous
 
 
-# The tape being recorded, or None. One at a time: the grad transforms do not nest.
-active: Tape | None = None
-# True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
-tracing: bool = False
+class _Recording(threading.local):
+    """What the current thread is recording. Each thread has its own: a network trained in a
+    background thread and an eager op in the notebook's thread never meet on one tape."""
+
+    # The tape being recorded, or None. One at a time per thread: the grad transforms do not nest.
+    active: Tape | None = None
+    # True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
+    tracing: bool = False
+
+
+state = _Recording()
+
+
+def __getattr__(name: str) -> Any:
+    """``tape.active`` and ``tape.tracing`` read the calling thread's recording state."""
+    if name in ("active", "tracing"):
+        return getattr(state, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

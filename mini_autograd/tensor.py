@@ -119,6 +119,18 @@ class Tensor:
             raise TypeError("len() of a 0-d Tensor is not defined.")
         return self._data.shape[0]
 
+    # -- comparisons: elementwise, a Bool tensor, as in MindSpore. A Tensor stays hashable (by
+    # identity, as MindSpore's): dicts and sets of tensors find a tensor by ``is`` first. ---------
+    def __eq__(self, other: Any) -> Any:
+        if isinstance(other, (Tensor, bool, int, float)) or getattr(other, "_graph_float_input", False):
+            return _P.EQUAL(self, other)
+        return NotImplemented  # None, a string, a list: Python's identity test, False (as MindSpore)
+
+    def __ne__(self, other: Any) -> Any:
+        if isinstance(other, (Tensor, bool, int, float)) or getattr(other, "_graph_float_input", False):
+            return _P.NOT_EQUAL(self, other)
+        return NotImplemented
+
     __hash__ = object.__hash__
 
     # -- operators: each one a primitive, so the tape sees it ---------------------------------------
@@ -153,6 +165,8 @@ class Tensor:
         return _P.MATMUL(other, self)
 
     def __pow__(self, exponent: Any) -> "Tensor":
+        if getattr(exponent, "_graph_float_input", False):  # GRAPH_MODE: Pow keeps its exponent as a setting
+            exponent = exponent.read_value()
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
             return _P.SQUARE(self)
         return _P.POW(self, exponent)
@@ -186,8 +200,10 @@ class Tensor:
 
     def squeeze(self, axis: Any = None) -> "Tensor":
         shape = self.shape
+        if isinstance(axis, np.integer):  # np.int64(1), as MindSpore accepts
+            axis = int(axis)
         axes = [i for i, n in enumerate(shape) if n == 1] if axis is None else \
-            list((axis,) if isinstance(axis, int) else axis)
+            [int(a) if isinstance(a, np.integer) else a for a in ((axis,) if isinstance(axis, int) else axis)]
         for a in axes:
             if isinstance(a, bool) or not isinstance(a, int) or not -len(shape) <= a < len(shape):
                 raise ValueError(f"For 'squeeze', 'axis' should be in [{-len(shape)}, {len(shape)}) for shape "
@@ -296,6 +312,8 @@ def _to_host_array(data: Any) -> np.ndarray:
         return np.array(data, copy=True)
     if isinstance(data, np.generic):
         return np.asarray(data)
+    if getattr(data, "_graph_float_input", False):  # Tensor(t) of a float argument while GRAPH_MODE traces
+        data = float(data)  # (reads it: the graph is kept for this value, graph_mode.FloatInput)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flatten(data)):
         data = [v.asnumpy() if isinstance(v, Tensor) else v for v in data]
     if not isinstance(data, (bool, int, float, list, tuple)):
@@ -320,7 +338,7 @@ def _flatten(data: Any) -> Iterable[Any]:
 
 def _refuse_while_tracing(what: str) -> None:
     from . import tape
-    if tape.tracing:
+    if tape.state.tracing:
         raise RuntimeError(f"GRAPH_MODE traces construct() once and replays the recorded graph, so {what} "
                            f"inside construct() cannot be traced: the value is not known to the graph. "
                            f"Use context.set_context(mode=context.PYNATIVE_MODE) to run Python control "

@@ -77,11 +77,15 @@ class Trace:
         raise KeyError(f"no tensor named {name!r} in this trace; names: {[t.name for t in self.tensors if t.name]}")
 
 
+# A weak reference to what the most recent call kept (grad.Record): its transform holds it, so
+# deleting the transform (and the network and inputs) lets all of it go, Trace included.
 _last: Any = None
 
 
 def last_trace() -> Trace | None:
-    """The Trace of the most recent ForwardValueAndGrad / GradOperation / value_and_grad call."""
-    return None if _last is None else _last.trace()
+    """The Trace of the most recent ForwardValueAndGrad / GradOperation / value_and_grad call, in
+    any thread, while its transform is alive; None once the transform has been let go."""
+    record = None if _last is None else _last()
+    return None if record is None else record.trace()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from .. import graph_mode as _graph_mode
 from .. import tape as _tape
 from ..tensor import Parameter, ParameterTuple
 
@@ -29,6 +30,8 @@ class Cell:
             raise AttributeError(f"{type(self).__name__}: super().__init__() must be called in __init__ "
                                  f"before assigning attribute {name!r}.")
         cells = self.__dict__["_cells"]
+        if isinstance(value, (Parameter, Cell)) or name in params or name in cells or name == "training":
+            _graph_mode.structure_changed()  # what construct records may change: traced graphs are stale
         if isinstance(value, Parameter):
             if value.name == Parameter._DEFAULT_NAME:
                 value.name = name
@@ -50,6 +53,7 @@ class Cell:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        _graph_mode.structure_changed()
         self._params.pop(name, None)
         self._cells.pop(name, None)
         object.__delattr__(self, name)
@@ -112,6 +116,8 @@ class Cell:
 
     def set_train(self, mode: bool = True) -> "Cell":
         for _, cell in self.cells_and_names():
+            if cell.training != mode:
+                _graph_mode.training_changed()  # part of GRAPH_MODE's key (grad.GradRunner._cell_flags)
             object.__setattr__(cell, "training", mode)
         return self
 
@@ -120,7 +126,7 @@ class Cell:
         raise NotImplementedError(f"{type(self).__name__} must define construct().")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        tape = _tape.active
+        tape = _tape.state.active
         if tape is None:
             return self.construct(*args, **kwargs)
         previous = tape.enter(self)  # ops inside belong to this cell, for viz's boxes

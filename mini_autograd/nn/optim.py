@@ -5,6 +5,7 @@ ForwardValueAndGrad(..., get_by_list=True) returns) and replaces each parameter'
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..tensor import Parameter, ParameterTuple, Tensor
@@ -16,6 +17,8 @@ def _number(who: str, arg: str, value: Any, low: float = 0.0, high: float | None
         value = float(value.asnumpy().reshape(()))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"For '{who}', '{arg}' should be a float, but got {type(value).__name__}.")
+    if not math.isfinite(value):  # NaN would pass the range test below and turn every weight into NaN
+        raise ValueError(f"For '{who}', '{arg}' should be a finite number, but got {value}.")
     if value < low or (high is not None and value > high):
         rng = f"[{low}, {high}]" if high is not None else f">= {low}"
         raise ValueError(f"For '{who}', '{arg}' should be {rng}, but got {value}.")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from .. import tensor as _tensor_module
+from ..graph_mode import FloatInput, float_operands
 from ..tensor import Tensor
 from .primitive import _NO_ATTRS, Primitive, apply, apply2
 
@@ -28,6 +29,8 @@ def _shape(shape: tuple) -> list:
 class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+            if type(x) is FloatInput or type(y) is FloatInput:  # GRAPH_MODE: a float argument
+                return apply2(self, *float_operands(self, x, y))
             x, y = self.tensors((x, y))
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = _promoted(x, y)
@@ -91,6 +94,8 @@ class Div(_Binary):
     name = "Div"
 
     def __call__(self, x: Any, y: Any) -> Tensor:
+        if type(x) is FloatInput or type(y) is FloatInput:  # a float: not an integer division
+            return _Binary.__call__(self, x, y)
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = self.tensors((x, y))
         if x._data.dtype.kind != "f" and y._data.dtype.kind != "f":
@@ -131,6 +136,25 @@ class GreaterEqual(_Binary):
 
     def vjp(self, xp, dout, out, x, y):
         return None, None
+
+
+class Equal(GreaterEqual):
+    """``x == y`` as a Bool tensor (broadcasting, as in MindSpore); not differentiable. Built from the
+    backend's comparisons: x >= y and y >= x (NaN: neither), "and" being the product of Bools."""
+
+    name = "Equal"
+
+    def forward(self, xp, x, y):
+        return xp.mul(xp.greater_equal(x, y), xp.greater_equal(y, x))
+
+
+class NotEqual(Equal):
+    """``x != y`` as a Bool tensor: not (x == y), True > b being True exactly where b is False."""
+
+    name = "NotEqual"
+
+    def forward(self, xp, x, y):
+        return xp.greater(xp.full((), True, np.bool_), Equal.forward(self, xp, x, y))
 
 
 # -- elementwise, one input ---------------------------------------------------------------------
@@ -248,8 +272,10 @@ class Pow(Primitive):
     def forward(self, xp, x, exponent):
         return xp.power(x, xp.full((), exponent, x.dtype))
 
-    # d(x^p)/dx = p x^(p-1)
+    # d(x^p)/dx = p x^(p-1); for p = 0 it is 0 everywhere (0 * 0^-1 would be NaN at x = 0)
     def vjp(self, xp, dout, out, x, exponent):
+        if exponent == 0:
+            return (xp.zeros(dout.shape, dout.dtype),)
         p = xp.full((), exponent, x.dtype)
         return (xp.mul(dout, xp.mul(p, xp.power(x, xp.full((), exponent - 1, x.dtype)))),)
 
@@ -316,10 +342,11 @@ class MatMul(Primitive):
 
 def _axes(prim: str, axis: Any, ndim: int) -> tuple:
     """Normalise ``axis`` (int, tuple, list, or () for all axes) to sorted non-negative ints."""
+    axis = int(axis) if isinstance(axis, np.integer) else axis  # np.int64(1): MindSpore accepts it
     if isinstance(axis, bool) or not isinstance(axis, (int, tuple, list)):
         raise TypeError(f"For '{prim}', the argument 'axis' should be an int, a tuple or a list, "
                         f"but got {type(axis).__name__}.")
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) else tuple(int(a) if isinstance(a, np.integer) else a for a in axis)
     if not axes:
         return tuple(range(ndim))
     out = []
@@ -452,6 +479,7 @@ class Cast(Primitive):
 ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
 GREATER, GREATER_EQUAL = Greater(), GreaterEqual()
+EQUAL, NOT_EQUAL = Equal(), NotEqual()
 SUM, SUM_KEEP = ReduceSum(False), ReduceSum(True)
 MEAN, MEAN_KEEP = ReduceMean(False), ReduceMean(True)
 RESHAPE, TRANSPOSE, CAST = Reshape(), Transpose(), Cast()

@@ -54,6 +54,8 @@ class Primitive:
         key = (type(value), repr(value), dtype, like._backend.name)  # repr: 0.0 and -0.0 differ
         tensor = _constants.get(key)
         if tensor is None:
+            if isinstance(value, int) and dtype.kind in "iu":
+                value = _wrapped(self.name, value, dtype)
             tensor = Tensor._make(like._backend.full((), value, dtype), like._backend)
             if len(_constants) < 4096:
                 _constants[key] = tensor
@@ -77,13 +79,24 @@ class Primitive:
 _NO_ATTRS: dict = {}
 
 
+def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
+    """A Python int in an integer tensor's dtype, wrapped around as MindSpore does (uint8 + 300 adds
+    44); one that does not fit in 64 bits is refused with MindSpore's exception type."""
+    if not -(1 << 63) <= value < (1 << 63):
+        raise RuntimeError(f"For '{who}', the Python int {value} does not fit in a 64-bit integer; "
+                           f"expected a value in [-2**63, 2**63).")
+    bits = dtype.itemsize * 8
+    value %= 1 << bits
+    return value - (1 << bits) if dtype.kind == "i" and value >= 1 << (bits - 1) else value
+
+
 def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
     """Run ``prim`` on Tensors and record it on the active tape, if any."""
     backend = inputs[0]._backend
     if len(inputs) > 1 and inputs[-1]._backend is not backend or len(inputs) > 2:
         _check_same_device(prim, inputs)
     result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
-    tape = _tape.active
+    tape = _tape.state.active
     if tape is not None:
         tape.record(prim, attrs, inputs, result)
     return result
@@ -96,7 +109,7 @@ def apply2(prim: Primitive, x: Tensor, y: Tensor) -> Tensor:
     if y._backend is not backend:
         _check_same_device(prim, (x, y))
     result = Tensor._make(prim.forward(backend, x._data, y._data), backend)
-    tape = _tape.active
+    tape = _tape.state.active
     if tape is not None:
         tape.record(prim, _NO_ATTRS, (x, y), result)
     return result
