@@ -28,8 +28,9 @@ RANDOM_ID = re.compile(r"\b[0-9a-f]{32}\b")  # widget model ids, uuid4().hex
 
 # The teaching issue asks for at least two exercises per numbered notebook, one in 04 (the GPU one).
 MIN_EXERCISES = {"04_gpu_kernels": 1}
-# An exercise cell is committed unanswered: some line assigns None or ... (`answer = None  # ...`).
-UNANSWERED = re.compile(r"^\s*\w+\s*=\s*(None|\.\.\.)\s*(#.*)?$", re.MULTILINE)
+# An exercise cell is committed unanswered: a line assigns None or ... (`answer = None  # ...`), or a
+# function the learner writes has `...` for its body.
+UNANSWERED = re.compile(r"^\s*(\w+\s*=\s*(None|\.\.\.)|\.\.\.)\s*(#.*)?$", re.MULTILINE)
 EXECUTE_TIMEOUT_S = 60  # per cell; the issue's budget is a whole notebook under 60 s
 
 
