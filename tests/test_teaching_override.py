@@ -149,3 +149,22 @@ def test_bad_arguments_are_refused_before_anything_changes(primitive, vjp, messa
         with ops.override_vjp(primitive, vjp):
             pass
     assert MatMul.__dict__["vjp"] is original
+
+
+@pytest.mark.gpu
+def test_on_the_gpu_path_the_rule_gets_host_arrays_and_its_gradients_go_back_to_the_device():
+    context.set_context(device_target="GPU")  # Numba's CUDA simulator where there is no GPU
+    try:
+        seen = []
+
+        def doubled(dout, x, y):
+            seen.append(type(dout))
+            return 2 * dout @ y.T, x.T @ dout
+
+        with ops.override_vjp(ops.MatMul, doubled):
+            dx, dy = matmul_grads()
+        assert seen == [np.ndarray] and dx.shape == (2, 3)
+        np.testing.assert_allclose(dx, 2 * S @ Y.T, rtol=1e-6)
+        np.testing.assert_allclose(dy, X.T @ S, rtol=1e-6)
+    finally:
+        context.set_context(device_target="CPU")
