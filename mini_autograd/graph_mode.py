@@ -1,11 +1,8 @@
 """GRAPH_MODE: a tape kept as a static graph, traced once per input signature and replayed.
 
-Tracing runs ``construct`` once while recording, with reading a tensor's value forbidden (a Python
-``if`` on a tensor cannot be recorded; tensor.py raises and points to PYNATIVE_MODE). Replaying
-fills the leaves -- inputs from the call, parameters with their current values, constants as
-recorded -- and runs each node's forward in tape order, without calling ``construct`` again.
-A Python float argument is an input of the graph unless construct reads it as a number
-(FloatInput); a runner keeps at most CACHE_SIZE graphs, the least recently used going first.
+Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
+replaying refills inputs, parameters' current values and Python float arguments (FloatInput), and
+runs each node's forward in tape order. A runner keeps at most CACHE_SIZE graphs (LRU).
 """
 from __future__ import annotations
 
