@@ -106,7 +106,8 @@ class GradRunner:
         self._check_inputs(args, positions)
         self._forget_last()
         mode = _context._settings["mode"]
-        weight_inputs = self._weight_inputs(args) if self.weights is not None else ()
+        weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
+            self._weight_inputs(args)
         if mode == _context.GRAPH_MODE:
             recorded, values, replayed = self._graph(args)
             graph = recorded
@@ -163,10 +164,7 @@ class GradRunner:
 
     def _weight_inputs(self, args: tuple) -> tuple:
         """Positions of the arguments that are weights too (a Parameter passed as an input)."""
-        ids = self.weight_ids
-        if ids.isdisjoint(map(id, args)):
-            return ()
-        return tuple([i for i, a in enumerate(args) if id(a) in ids])
+        return tuple([i for i, a in enumerate(args) if id(a) in self.weight_ids])
 
     def _forget_last(self) -> None:
         """Let the previous call's intermediate arrays go before this call makes its own, so that

@@ -22,7 +22,7 @@ CACHE_SIZE = 64
 # Bumped by nn.Cell when what construct records may change: a Parameter or sub-cell assigned,
 # replaced or deleted (``structure``: a runner looks at its network again and empties its cache if
 # that changed) or a training flag changed by set_train (``training``: the flags are part of the
-# key). See GraphCache.cell_flags.
+# key). See GraphCache.look_again.
 structure = 0
 training = 0
 
@@ -176,7 +176,9 @@ class GraphCache(OrderedDict):
 
     def find(self, args: tuple, device: str) -> tuple[Graph | None, tuple | None]:
         """The graph kept for this call, or None, and the call's signature (None: not to be kept)."""
-        base = signature(args, (device, self.cell_flags()))
+        if self.seen[0] != structure or self.seen[1] != training:
+            self.look_again()
+        base = signature(args, (device, self.flags))
         if base is None:
             return None, None
         key = base
@@ -209,26 +211,23 @@ class GraphCache(OrderedDict):
         while len(self) > CACHE_SIZE:
             self.popitem(last=False)
 
-    def cell_flags(self) -> Any:
-        """The training flags of the network's cells, part of the key. When a Parameter or cell was
-        assigned anywhere since the last call (``structure``), the network's own cells and
-        parameters are looked at again: if any is another object, the cache is emptied. A plain
-        function cannot be looked into: any such change empties its cache, and its key holds the
-        training counter itself."""
-        seen = (structure, training)
-        if seen != self.seen:
-            fn = self.fn
-            if hasattr(fn, "cells_and_names"):
-                cells = list(fn.cells_and_names())
-                parts = (tuple([(path, id(c)) for path, c in cells])
-                         + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
-                if parts != self.parts:
-                    self.clear()
-                    self.parts = parts
-                self.flags = tuple([c.training for _, c in cells])
-            else:
-                if seen[0] != self.seen[0]:
-                    self.clear()
-                self.flags = seen[1]
-            self.seen = seen
-        return self.flags
+    def look_again(self) -> None:
+        """A Parameter or cell was assigned somewhere, or a training flag changed, since the last
+        call. The training flags of the network's cells are part of the key (``flags``); if any of
+        its cells or parameters is another object now, the cache is emptied. A plain function
+        cannot be looked into: any such change empties its cache, and its key holds the training
+        counter itself."""
+        fn = self.fn
+        if hasattr(fn, "cells_and_names"):
+            cells = list(fn.cells_and_names())
+            parts = (tuple([(path, id(c)) for path, c in cells])
+                     + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
+            if parts != self.parts:
+                self.clear()
+                self.parts = parts
+            self.flags = tuple([c.training for _, c in cells])
+        else:
+            if structure != self.seen[0]:
+                self.clear()
+            self.flags = training
+        self.seen = (structure, training)
