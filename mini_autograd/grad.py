@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import inspect
 import weakref
-from collections import OrderedDict
 from typing import Any, Mapping, Sequence
 
 from . import context as _context
-from . import graph_mode as _graph_mode
 from . import tape as _tape
 from . import trace as _trace
 from .backward import (RELEASE_ABOVE_BYTES, Unread, backward, recompute, release_unread, requires_grad,
                        unread_slots)
-from .graph_mode import FloatInput, Graph, signature
+from .graph_mode import FloatInput, Graph, GraphCache
 from .tensor import Parameter, ParameterTuple, Tensor
 
 
@@ -103,10 +101,7 @@ class GradRunner:
         self.bare_weight = bare_weight  # weights given as one Parameter: its gradient is returned bare
         self.collapse_one = collapse_one  # value_and_grad: one input gradient in a tuple is returned bare
         self.arg_names, self.needed, self.most = _arg_names(fn)
-        self.graphs: OrderedDict = OrderedDict()  # GRAPH_MODE: signature -> Graph, least recently used first
-        self._seen = (-1, -1)  # graph_mode's (structure, training) counters when the cell flags were read
-        self._flags: Any = None
-        self._parts: tuple = ()  # the network's cells and parameters (paths and ids) the cache was made with
+        self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self.last: Record | None = None
 
@@ -120,7 +115,8 @@ class GradRunner:
         self._check_inputs(args, positions)
         self._forget_last()
         mode = _context._settings["mode"]
-        weight_inputs = self._weight_inputs(args) if self.weights is not None else ()
+        weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
+            self._weight_inputs(args)
         if mode == _context.GRAPH_MODE:
             recorded, values, replayed = self._graph(args)
             graph = recorded
@@ -163,70 +159,21 @@ class GradRunner:
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
     def _graph(self, args: tuple) -> tuple[Graph, list, bool]:
-        """GRAPH_MODE: the graph for this call (traced now, or kept from an earlier call), the values
-        of its slots and whether it was replayed. A float argument construct read as a number makes
-        its graphs keyed on that argument's value as well (FloatInput)."""
+        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
+        values of its slots and whether it was replayed."""
         graphs = self.graphs
-        base = signature(args, (_context._settings["device_target"], self._cell_flags()))
-        key = base
-        graph = graphs.get(base) if base is not None else None
-        if type(graph) is tuple:  # the positions of the float arguments read as numbers
-            key = (base, tuple([repr(args[i]) for i in graph]))
-            graph = graphs.get(key)
+        graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
-            graphs.move_to_end(key)
-            if key is not base:
-                graphs.move_to_end(base)
             return graph, graph.replay(self._backend(args), args), True
         tape, out, read = self._record(args, tracing=True)
         graph = Graph(tape, self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
-        if base is not None:
-            if read:
-                known = graphs.get(base)
-                read = tuple(sorted(set(read) | set(known if type(known) is tuple else ())))
-                self._keep(base, read)
-                key = (base, tuple([repr(args[i]) for i in read]))
-            self._keep(key, graph)
+        graphs.keep(base, args, read, graph)
         return graph, tape.values, False
-
-    def _keep(self, key: Any, entry: Any) -> None:
-        graphs = self.graphs
-        graphs[key] = entry
-        graphs.move_to_end(key)
-        while len(graphs) > _graph_mode.CACHE_SIZE:
-            graphs.popitem(last=False)
-
-    def _cell_flags(self) -> Any:
-        """The training flags of the network's cells, part of the graph's key. When a Parameter or
-        cell was assigned anywhere since the last call (graph_mode.structure), the network's own
-        cells and parameters are looked at again: if any is another object, the cache is emptied.
-        A plain function cannot be looked into: any such change empties its cache, and its key
-        holds the training counter itself."""
-        seen = (_graph_mode.structure, _graph_mode.training)
-        if seen != self._seen:
-            fn = self.fn
-            if hasattr(fn, "cells_and_names"):
-                cells = list(fn.cells_and_names())
-                parts = (tuple([(path, id(c)) for path, c in cells])
-                         + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
-                if parts != self._parts:
-                    self.graphs.clear()
-                    self._parts = parts
-                self._flags = tuple([c.training for _, c in cells])
-            else:
-                if seen[0] != self._seen[0]:
-                    self.graphs.clear()
-                self._flags = seen[1]
-            self._seen = seen
-        return self._flags
 
     def _weight_inputs(self, args: tuple) -> tuple:
         """Positions of the arguments that are weights too (a Parameter passed as an input)."""
-        ids = self.weight_ids
-        if ids.isdisjoint(map(id, args)):
-            return ()
-        return tuple([i for i, a in enumerate(args) if id(a) in ids])
+        return tuple([i for i, a in enumerate(args) if id(a) in self.weight_ids])
 
     def _forget_last(self) -> None:
         """Let the previous call's intermediate arrays go before this call makes its own, so that

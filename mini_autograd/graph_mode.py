@@ -1,14 +1,12 @@
 """GRAPH_MODE: a tape kept as a static graph, traced once per input signature and replayed.
 
-Tracing runs ``construct`` once while recording, with reading a tensor's value forbidden (a Python
-``if`` on a tensor cannot be recorded; tensor.py raises and points to PYNATIVE_MODE). Replaying
-fills the leaves -- inputs from the call, parameters with their current values, constants as
-recorded -- and runs each node's forward in tape order, without calling ``construct`` again.
-A Python float argument is an input of the graph unless construct reads it as a number
-(FloatInput); a runner keeps at most CACHE_SIZE graphs, the least recently used going first.
+Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
+replaying refills inputs, parameters' current values and Python float arguments (FloatInput), and
+runs each node's forward in tape order. A runner keeps at most CACHE_SIZE graphs (LRU).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ CACHE_SIZE = 64
 # Bumped by nn.Cell when what construct records may change: a Parameter or sub-cell assigned,
 # replaced or deleted (``structure``: a runner looks at its network again and empties its cache if
 # that changed) or a training flag changed by set_train (``training``: the flags are part of the
-# key). See grad.GradRunner._cell_flags.
+# key). See GraphCache.look_again.
 structure = 0
 training = 0
 
@@ -162,3 +160,74 @@ class Graph:
         for node in self.nodes:
             values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
         return values
+
+
+class GraphCache(OrderedDict):
+    """One runner's graphs by signature, the least recently used first, at most CACHE_SIZE. Under a
+    signature whose float arguments construct read as numbers it holds their positions instead,
+    and the graphs themselves under (signature, their values)."""
+
+    def __init__(self, fn: Any) -> None:
+        super().__init__()
+        self.fn = fn
+        self.seen = (-1, -1)  # (structure, training) when the cell flags were last read
+        self.flags: Any = None
+        self.parts: tuple = ()  # the network's cells and parameters (paths and ids) the graphs were made with
+
+    def find(self, args: tuple, device: str) -> tuple[Graph | None, tuple | None]:
+        """The graph kept for this call, or None, and the call's signature (None: not to be kept)."""
+        if self.seen[0] != structure or self.seen[1] != training:
+            self.look_again()
+        base = signature(args, (device, self.flags))
+        if base is None:
+            return None, None
+        key = base
+        graph = self.get(base)
+        if type(graph) is tuple:  # the positions of the float arguments read as numbers
+            key = (base, tuple([repr(args[i]) for i in graph]))
+            graph = self.get(key)
+            if graph is not None:
+                self.move_to_end(base)
+        if graph is not None:
+            self.move_to_end(key)
+        return graph, base
+
+    def keep(self, base: tuple | None, args: tuple, read: tuple, graph: Graph) -> None:
+        """Keep a graph just traced; ``read``: the float arguments construct read as numbers."""
+        if base is None:
+            return
+        known = self.get(base)
+        if type(known) is tuple:  # read before, for other values: keyed on them whatever this trace did
+            read = tuple(sorted(set(read) | set(known)))
+        key = base
+        if read:
+            self._put(base, read)
+            key = (base, tuple([repr(args[i]) for i in read]))
+        self._put(key, graph)
+
+    def _put(self, key: Any, entry: Any) -> None:
+        self[key] = entry
+        self.move_to_end(key)
+        while len(self) > CACHE_SIZE:
+            self.popitem(last=False)
+
+    def look_again(self) -> None:
+        """A Parameter or cell was assigned somewhere, or a training flag changed, since the last
+        call. The training flags of the network's cells are part of the key (``flags``); if any of
+        its cells or parameters is another object now, the cache is emptied. A plain function
+        cannot be looked into: any such change empties its cache, and its key holds the training
+        counter itself."""
+        fn = self.fn
+        if hasattr(fn, "cells_and_names"):
+            cells = list(fn.cells_and_names())
+            parts = (tuple([(path, id(c)) for path, c in cells])
+                     + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
+            if parts != self.parts:
+                self.clear()
+                self.parts = parts
+            self.flags = tuple([c.training for _, c in cells])
+        else:
+            if structure != self.seen[0]:
+                self.clear()
+            self.flags = training
+        self.seen = (structure, training)

@@ -117,7 +117,7 @@ class Cell:
     def set_train(self, mode: bool = True) -> "Cell":
         for _, cell in self.cells_and_names():
             if cell.training != mode:
-                _graph_mode.training_changed()  # part of GRAPH_MODE's key (grad.GradRunner._cell_flags)
+                _graph_mode.training_changed()  # part of GRAPH_MODE's key (graph_mode.GraphCache)
             object.__setattr__(cell, "training", mode)
         return self
 
