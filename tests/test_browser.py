@@ -119,6 +119,10 @@ def lab(tmp_path_factory):
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # every cell rendered, in view or not: widgets are counted and outputs read over the whole notebook
+    (home / "settings" / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}')
     env = {**os.environ, MARKER: token, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
     for name in filter(None, os.environ.get("MINI_AUTOGRAD_BROWSER_DISABLE", "").split(",")):
@@ -225,11 +229,16 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"), full_page=True)
 
 
+def all_texts(locator) -> list[str]:
+    return locator.evaluate_all("els => els.map(e => e.textContent)")
+
+
 def assert_no_errors(page) -> None:
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    texts = [t for t in errors.all_inner_texts() if "Error" in t or "Traceback" in t]
+    # textContent, not innerText: JupyterLab skips rendering cells out of view (their innerText is "")
+    texts = [t for t in all_texts(errors) if "Error" in t or "Traceback" in t]
     assert not texts, f"error output in the page: {texts[:1]}"
-    widget_errors = [t for t in page.locator(".mini-autograd-error").all_inner_texts() if t.strip()]
+    widget_errors = [t for t in all_texts(page.locator(".mini-autograd-error")) if t.strip()]
     assert not widget_errors, f"a widget shows an error: {widget_errors[:1]}"
 
 
@@ -429,8 +438,9 @@ def check_explorer(page, explorer, item: Explorer, where: str) -> None:
 
 
 def check_output(page, el, item: Output, where: str) -> None:
-    texts = page.locator(".jp-OutputArea-output[data-mime-type^='application/vnd.jupyter.std']").all_inner_texts()
-    assert any(re.search(item.pattern, t + "\n") for t in texts), f"{where}: no output matches {item.pattern!r}"
+    texts = all_texts(page.locator(".jp-OutputArea-output[data-mime-type^='application/vnd.jupyter.std']"))
+    assert any(re.search(item.pattern, t + "\n") for t in texts), (
+        f"{where}: no output matches {item.pattern!r}; outputs begin {[t[:80] for t in texts[:4]]}")
 
 
 def check_training(page, box, item: Training, where: str) -> None:
@@ -443,8 +453,8 @@ def check_training(page, box, item: Training, where: str) -> None:
     status = box.locator(".widget-html").first.inner_text()
     m = re.search(r"epoch (\d+)/(\d+), mean loss (\d+\.\d+)", status)
     assert m and int(m.group(1)) == int(m.group(2)) == item.epochs, f"{where}: the status reads {status!r}"
-    printed = re.search(item.printed, "\n".join(page.locator(
-        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']").all_inner_texts()))
+    printed = re.search(item.printed, "\n".join(all_texts(page.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"))))
     assert printed, f"{where}: no printed output matches {item.printed!r}"
     assert m.group(3) == printed.group(1), f"{where}: the status shows loss {m.group(3)}, the cell printed {printed.group(1)}"
     assert float(m.group(3)) < item.below, f"{where}: the final loss {m.group(3)} is not below {item.below}"
