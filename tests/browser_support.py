@@ -5,9 +5,9 @@ Expected values are NumPy float64 from the derivation, never from the engine.
 """
 from __future__ import annotations
 
+import base64
 import re
 import urllib.parse
-import base64
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
