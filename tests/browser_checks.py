@@ -111,8 +111,8 @@ def wait_for_frame(page, flow, k: int, where: str) -> dict:
 
 
 def assert_picture(state: dict, want: FrameWant, where: str) -> None:
-    """The graph drawn for a frame highlights the primitive whose vjp ran and labels the gradients it
-    sent (dashed red edges, in the node's input order) with the derived values."""
+    """The graph drawn for a frame highlights the primitive whose vjp ran and draws each gradient it
+    sent as a dashed red edge labelled with the derived values (graphviz picks the edges' order)."""
     running = [n.texts[0] for n in svg_nodes(state["svg"]) if n.fill == COLOURS["running"]]
     assert running == ([want.op] if want.op else []), f"{where}: the picture highlights {running}, not {want.op}"
     sent = [t for t in svg_edge_labels(state["svg"]) if t.startswith("grad")]
