@@ -1,40 +1,86 @@
 """The widgets in JupyterLab as a learner uses them: a real JupyterLab server on 127.0.0.1 with a
 token, driven by Debian's Chromium (headless) through Playwright for Python.
 
-For each example notebook: open it, run all cells, and check that no cell shows an error, that the
-computation graph's SVG is in the page and that the gradient-flow Play/slider advances the step.
-In 03, typing a new sensitivity into a control (as a learner does) must show the gradients the
-engine computes for that sens, derived here by hand; the in-page latency of that update is written
-to test-artifacts/browser_latency.json for ``make bench``. Screenshots go to test-artifacts/.
-No server, kernel or browser is left behind, also when a test fails.
+Every notebook is opened, run (Run All) and must show no error and exactly the widgets its row of
+NOTEBOOKS names, each showing what the hand derivation says (graph labels, every frame of the
+gradient flow under Play and the slider, gradients under typed sensitivities, training results).
+MINI_AUTOGRAD_BROWSER_DISABLE=<labextension>[,...] disables extensions for the server (e.g.
+@jupyter-widgets/jupyterlab-manager: then the test must fail). Screenshots go to test-artifacts/;
+03's update latency to test-artifacts/browser_latency.json for ``make bench``. No server, kernel or
+browser is left behind, also when a test fails.
 """
 from __future__ import annotations
 
-import json
+import glob
+import importlib.util
 import os
-import re
 import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.browser_checks import CHECKS, TAG_WIDGETS, all_texts
+from tests.browser_support import Call, Explorer, Flow, Graph, Output, Sensitivity, Training, one_hot
+
 pytestmark = pytest.mark.browser
+
+
+def _kernels_run_on() -> str:
+    """Where 04 must say its kernels run: a machine with an NVIDIA device and numba-cuda runs them there."""
+    gpu = glob.glob("/dev/nvidia[0-9]*") and importlib.util.find_spec("numba_cuda")
+    return "gpu" if gpu and os.environ.get("NUMBA_ENABLE_CUDASIM") != "1" else "simulator"
+
+
+# -- what each notebook must show, by file name (every notebook in notebooks/ needs a row) ----------
+# Kinds (tests/browser_support.py): Graph (viz.draw_graph's SVG output), GraphWidget, Flow,
+# Sensitivity, Explorer (viz.explore: its graph, flow and sensitivity tabs are checked with it, not
+# listed apart), Output (a printed line), Training (05's live display). The page must show exactly
+# the widgets listed, in page order. A Call says which gradients the call returns (and how the graph
+# marks them) and its sens, as the widget stands after Run All (00 and 02 switch get_all on later).
+X_GRAD = Call({"x": "grad"})
+ALL_THREE = Call({"x": "inputs[0]", "y": "inputs[1]", "z": "weights[0]"})
+TRAINED = dict(epochs=30, below=0.05, plot_px=(520, 224))  # predicting the mean scores 0.3408
+NOTEBOOKS = {
+    "00_start_here.ipynb": [
+        Graph(X_GRAD),                                       # viz.draw_graph(fvg)
+        Explorer(Call({"x": "grads[0]", "y": "grads[1]"})),  # viz.explore(Net(), x, y), then get_all
+    ],
+    "01_input_derivation.ipynb": [
+        Graph(X_GRAD),
+        Flow(X_GRAD),
+    ],
+    "02_weight_derivation.ipynb": [
+        Graph(ALL_THREE),                                    # fvg_both: get_all and get_by_list
+        Explorer(ALL_THREE),                                 # get_by_list=True, then get_all
+    ],
+    "03_gradient_value_scaling.ipynb": [
+        Sensitivity(Call({"x": "grad"}, sens=one_hot(5)), typed=True),  # document preset, then one_hot [1, 2]
+    ],
+    "04_gpu_kernels.ipynb": [
+        Output(rf"the kernels run on: {_kernels_run_on()}\n"),
+        Output(r"tensors live on: GPU GPU\n"),
+        Output(r"value within 1e-6 of the document: True\n"),
+        Output(r"gradient within 1e-6 of the document: True\n"),
+    ],
+    "05_training_loop.ipynb": [
+        Training(printed=r"epoch 30: mean loss (\d+\.\d+)", **TRAINED),  # TrainOneStepCell
+        Training(printed=r"final mean loss (\d+\.\d+)", **TRAINED),      # ForwardValueAndGrad + optimizer
+    ],
+    # New: until its widgets are listed here, it must at least run without error and show none.
+    "06_gradient_rules.ipynb": [],
+}
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-EXAMPLES = sorted(p.name for p in (ROOT / "notebooks").glob("0[1-9]_*.ipynb"))
-X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]])
-Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]])
+ALL_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 MARKER = "MINI_AUTOGRAD_BROWSER_TEST"
 
 
@@ -69,8 +115,16 @@ def lab(tmp_path_factory):
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # every cell rendered, in view or not: widgets are counted and outputs read over the whole notebook
+    (home / "settings" / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}')
     env = {**os.environ, MARKER: token, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
+    for name in filter(None, os.environ.get("MINI_AUTOGRAD_BROWSER_DISABLE", "").split(",")):
+        # --level=user: into this server's own JUPYTER_CONFIG_DIR, never the venv's
+        subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "disable", "--level=user", name],
+                       env=env, check=True, capture_output=True)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
            "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=False",
@@ -124,11 +178,11 @@ def open_and_run(browser, lab, name: str):
     page.wait_for_function(KERNEL_STATUS + " === 'idle'", timeout=60_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     # done when the kernel is idle again and every code cell has a number in its prompt
-    page.wait_for_function(KERNEL_STATUS + " === 'idle' && " + ALL_CELLS_RUN, timeout=120_000, polling=500)
+    page.wait_for_function(KERNEL_STATUS + " === 'idle' && " + ALL_CELLS_RUN, timeout=180_000, polling=500)
     return page
 
 
-# JavaScript expressions evaluated in the page (window.jupyterapp: --LabApp.expose_app_in_browser)
+# JavaScript evaluated in the page (window.jupyterapp: --LabApp.expose_app_in_browser)
 KERNEL_STATUS = r"""(() => {
     const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const session = w && w.sessionContext && w.sessionContext.session;
@@ -146,125 +200,32 @@ def shot(page, name: str) -> None:
 
 def assert_no_errors(page) -> None:
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    texts = [t for t in errors.all_inner_texts() if "Error" in t or "Traceback" in t]
+    # textContent, not innerText: JupyterLab skips rendering cells out of view (their innerText is "")
+    texts = [t for t in all_texts(errors) if "Error" in t or "Traceback" in t]
     assert not texts, f"error output in the page: {texts[:1]}"
-    widget_errors = [t for t in page.locator(".mini-autograd-error").all_inner_texts() if t.strip()]
+    widget_errors = [t for t in all_texts(page.locator(".mini-autograd-error")) if t.strip()]
     assert not widget_errors, f"a widget shows an error: {widget_errors[:1]}"
 
 
-def assert_graph_svg(page) -> None:
-    """A graphviz SVG (inline, or as an image JupyterLab made of it) is in the page and has a size."""
-    svg = page.locator(".jp-OutputArea-output svg g.node, .mini-autograd-graph svg g.node, "
-                       ".jp-RenderedSVG img, .jp-RenderedImage img[src^='data:image/svg']").first
-    svg.wait_for(state="attached", timeout=30_000)
-    svg.scroll_into_view_if_needed()
-    box = svg.bounding_box()
-    assert box and box["width"] > 50 and box["height"] > 50, f"the graph's SVG has no size: {box}"
-
-
-def assert_flow_advances(page) -> None:
-    """Play advances the backward pass, and so does typing a step into the slider's readout; each
-    time the caption names another step and the picture highlights another node."""
-    visible = page.locator(".mini-autograd-flow:not(.lm-mod-hidden)")
-    if not visible.count():  # only inside an explorer: open its gradient-flow tab, as a learner would
-        page.locator(".mini-autograd-explorer .lm-TabBar-tab", has_text=re.compile("flow", re.I)).first.click()
-    flow = visible.first
-    flow.scroll_into_view_if_needed()
-    caption = flow.locator(".mini-autograd-caption").first
-
-    def picture() -> str:  # the graph drawn for the current step, whatever element holds it now
-        return flow.evaluate("f => [...f.querySelectorAll('svg, img')].map(e => e.outerHTML).join('')")
-
-    def changed_after(action) -> None:
-        before, before_picture = caption.inner_text(), picture()
-        action()
-        deadline = time.time() + 15
-        while caption.inner_text() == before or picture() == before_picture:
-            assert time.time() < deadline, f"the flow did not advance from: {before}"
-            page.wait_for_timeout(100)
-
-    changed_after(lambda: flow.locator(".widget-play button").first.click())  # Play
-    flow.locator(".widget-play button").nth(1).click()  # Stop
-    readout = flow.locator(".widget-slider .widget-readout").first
-
-    def type_step() -> None:
-        current = int(readout.inner_text())
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type(str(0 if current else 1))
-        page.keyboard.press("Enter")
-    changed_after(type_step)
-
-
-def grads_in_page(sens_widget) -> dict:
-    """The gradient tables the sensitivity widget shows, by tensor name ("x", "y", "z")."""
-    tables = sens_widget.locator(".mini-autograd-grads table.mini-autograd-array")
-    out = {}
-    for i in range(tables.count()):
-        t = tables.nth(i)
-        label = t.locator("caption").inner_text().strip()  # "grad of x", "grads[1] (y)", "weights[0] (net.z)"
-        name = label[label.index("(") + 1:label.rindex(")")] if "(" in label else label.split()[-1]
-        rows = [[float(td) for td in tr.locator("td").all_inner_texts()] for tr in t.locator("tr").all()]
-        out[name.split(".")[-1]] = np.array(rows)
-    return out
-
-
-def expected(sens: np.ndarray) -> dict:
-    """Hand derivation for out = (x z) @ y with z = 1: dx = sens y^T, dy = x^T sens, dz = sum(sens * (x @ y))."""
-    return {"x": sens @ Y.T, "y": X.T @ sens, "z": np.array([[np.sum(sens * (X @ Y))]])}
-
-
-@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_in_jupyterlab(browser, lab, name):
+    assert name in NOTEBOOKS, f"{name} has no row in NOTEBOOKS (tests/test_browser.py): list the widgets it shows"
+    want = NOTEBOOKS[name]
     page = open_and_run(browser, lab, name)
     try:
         assert_no_errors(page)
-        if page.locator(".mini-autograd-graph, .jp-RenderedSVG").count():
-            assert_graph_svg(page)
-        if page.locator(".mini-autograd-flow").count():
-            assert_flow_advances(page)
-        if name.startswith("03"):
-            check_sensitivity(page)
+        counts = page.evaluate(TAG_WIDGETS)
+        listed = {kind: sum(type(w).__name__ == kind for w in want) for kind in counts}
+        assert counts == listed, f"{name} shows the widgets {counts}, its row in NOTEBOOKS lists {listed}"
+        seen: dict = {}
+        for item in want:
+            kind = type(item).__name__
+            n = seen[kind] = seen.get(kind, -1) + 1
+            where = f"{name}, {kind} {n}"
+            CHECKS[kind](page, page.locator(f"[data-browser-test='{kind}-{n}']"), item, where)
         assert_no_errors(page)
     finally:
         shot(page, name)
         page.close()
 
 
-def check_sensitivity(page) -> None:
-    """Type new sensitivities into the controls, as a learner does, and compare the gradients shown
-    with the hand derivation; time each update in the page (key press to changed gradients)."""
-    visible = page.locator(".mini-autograd-sens:not(.lm-mod-hidden)")
-    assert visible.count(), "no sensitivity widget in the page"
-    sens_widget = visible.first
-    sens_widget.scroll_into_view_if_needed()
-    controls = sens_widget.locator(".mini-autograd-sens-control input")
-    assert controls.count() == 6, "the document's output has 2 x 3 elements: one control each"
-    grads = sens_widget.locator(".mini-autograd-grads").first
-    latencies = []
-    for k, step in enumerate([1.5, -0.75, 2.25, -1.0, 0.5, 3.0, -2.5, 0.25, 1.0, -0.5]):
-        sens = np.array([float(controls.nth(i).input_value()) for i in range(6)]).reshape(2, 3)
-        new = float(sens.flat[k % 6]) + step  # always a new value, so the gradients must change
-        sens.flat[k % 6] = new
-        box = controls.nth(k % 6)
-        box.fill(str(new))
-        grads.evaluate("""el => {
-            window.__sensLatency = null;
-            const old = el.innerText, start = performance.now();
-            const seen = new MutationObserver(() => {
-                if (el.innerText !== old) { seen.disconnect(); window.__sensLatency = performance.now() - start; }
-            });
-            seen.observe(el, {subtree: true, childList: true, characterData: true});
-        }""")
-        box.press("Enter")
-        page.wait_for_function("window.__sensLatency !== null", timeout=10_000)
-        latencies.append(page.evaluate("window.__sensLatency"))
-        shown = grads_in_page(sens_widget)
-        want = expected(sens)
-        assert shown and set(shown) <= set(want), f"unexpected gradient tables: {sorted(shown)}"
-        for name, values in shown.items():
-            np.testing.assert_allclose(values, want[name].reshape(values.shape), rtol=2e-5, atol=1e-6)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "browser_latency.json").write_text(json.dumps({
-        "median_ms": statistics.median(latencies), "p95_ms": float(np.percentile(latencies, 95)),
-        "samples_ms": latencies}))
