@@ -8,6 +8,7 @@ by hand with NumPy float64, never with the engine.
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -80,3 +81,79 @@ def _cpu_pynative():
     context.set_context(mode=context.PYNATIVE_MODE, device_target="CPU")
     yield
     context.set_context(mode=context.PYNATIVE_MODE, device_target="CPU")
+
+
+# -- the GPU backend, counted -------------------------------------------------------------------------
+
+class GpuCounts:
+    """What the GPU backend did while counted: kernel launches by kernel ("matmul", "fill",
+    "one_hot") or by kernel and device function ("zip:add", "map:exp", "reduce:maximum"), and the
+    copies between host and device. A result computed with NumPy on the host and copied back shows
+    here as a missing launch and copies, whatever its values."""
+
+    def __init__(self) -> None:
+        self.launches: Counter = Counter()
+        self.to_device = 0
+        self.to_host = 0
+
+    def reset(self) -> None:
+        self.launches.clear()
+        self.to_device = self.to_host = 0
+
+    def freeze(self) -> tuple[dict, int, int]:
+        """(launches, copies to the device, copies to the host) so far."""
+        return dict(self.launches), self.to_device, self.to_host
+
+    def __repr__(self) -> str:
+        return f"launches={dict(self.launches)} to_device={self.to_device} to_host={self.to_host}"
+
+
+class _CountedKernel:
+    """A kernel that counts its launches (``kernel[grid, block](*args)``) under ``label``."""
+
+    def __init__(self, kernel, label: str, counts: GpuCounts) -> None:
+        self.kernel, self.label, self.counts = kernel, label, counts
+
+    def __getitem__(self, config):
+        configured = self.kernel[config]
+
+        def launch(*args):
+            self.counts.launches[self.label] += 1
+            return configured(*args)
+        return launch
+
+
+def _fn_name(fn) -> str:
+    return getattr(getattr(fn, "py_func", fn), "__name__")
+
+
+@pytest.fixture
+def gpu_counts(monkeypatch):
+    """Count the GPU backend's kernel launches and host<->device copies for the test's duration:
+    the kernel factories of kernels.py, numba's to_device and the device array's copy_to_host are
+    wrapped (monkeypatch undoes it), so launch.py runs unchanged."""
+    from mini_autograd.backends import get_backend
+    launch = get_backend("GPU")
+    K = launch.K
+    counts = GpuCounts()
+    for factory, kind in (("map_kernel", "map"), ("zip_kernel", "zip"), ("reduce_kernel", "reduce")):
+        make = getattr(K, factory)
+        monkeypatch.setattr(K, factory, lambda fn, *a, _make=make, _kind=kind:
+                            _CountedKernel(_make(fn, *a), f"{_kind}:{_fn_name(fn)}", counts))
+    make_matmul = K.matmul_kernel
+    monkeypatch.setattr(K, "matmul_kernel", lambda *a: _CountedKernel(make_matmul(*a), "matmul", counts))
+    for name in ("fill", "one_hot"):
+        monkeypatch.setattr(K, name, _CountedKernel(getattr(K, name), name, counts))
+    to_device = launch.cuda.to_device
+
+    def counted_to_device(*args, **kwargs):
+        counts.to_device += 1
+        return to_device(*args, **kwargs)
+    monkeypatch.setattr(launch.cuda, "to_device", counted_to_device)
+    copy_to_host = launch.ndarray.copy_to_host
+
+    def counted_copy_to_host(self, *args, **kwargs):
+        counts.to_host += 1
+        return copy_to_host(self, *args, **kwargs)
+    monkeypatch.setattr(launch.ndarray, "copy_to_host", counted_copy_to_host)
+    return counts
