@@ -132,15 +132,16 @@ def div(x, y):
 def power(x, y):
     """Floating x ** y. math.pow raises where IEEE pow gives inf or NaN: at 0 to a negative power,
     a negative base to a non-integer power, and on overflow (from the LOG_MAX edge, near enough)."""
-    whole = y == math.floor(y)
-    odd = whole and math.fmod(y, 2.0) != 0  # an odd integer power keeps the base's sign
-    if x == 0 and y < 0:
-        return math.copysign(math.inf, x) if odd else math.inf
-    if math.isfinite(x) and math.isfinite(y):
-        if x < 0 and not whole:
-            return math.nan
-        if x != 0 and y * math.log(abs(x)) > LOG_MAX:
-            return -math.inf if x < 0 and odd else math.inf
+    if math.isfinite(y):  # (Python's math.fmod raises for an infinite y; math.pow handles those)
+        whole = math.fmod(y, 1.0) == 0
+        odd = whole and math.fmod(y, 2.0) != 0  # an odd integer power keeps the base's sign
+        if x == 0 and y < 0:
+            return math.copysign(math.inf, x) if odd else math.inf
+        if math.isfinite(x):
+            if x < 0 and not whole:
+                return math.nan
+            if x != 0 and y * math.log(abs(x)) > LOG_MAX:
+                return -math.inf if x < 0 and odd else math.inf
     return math.pow(x, y)
 
 
