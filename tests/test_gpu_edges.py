@@ -172,10 +172,13 @@ def test_a_sparse_label_out_of_range_is_refused_on_both_devices(device, labels, 
 @pytest.mark.parametrize("device", ["CPU", "GPU"])
 def test_a_sparse_label_out_of_range_is_refused_when_a_graph_replays(device):
     loss, logits, labels = sparse_loss(device, [0, 2], mode=context.GRAPH_MODE)
+    fvg = nn.ForwardValueAndGrad(loss)  # GRAPH_MODE: traced on the first call, replayed after
     try:
-        value = loss(logits, labels).asnumpy()  # traced
-        np.testing.assert_allclose(value, [np.log(3)] * 2, rtol=1e-6)  # uniform softmax: -log(1/3)
+        value, grad = fvg(logits, labels)
+        # uniform softmax over 3 classes: loss -log(1/3) per row, gradient 1/3 - one_hot(label)
+        np.testing.assert_allclose(value.asnumpy(), [np.log(3)] * 2, rtol=1e-6)
+        np.testing.assert_allclose(grad.asnumpy(), np.full((2, 3), 1 / 3) - np.eye(3)[[0, 2]], rtol=1e-6)
         with pytest.raises(RuntimeError, match=r"'labels' should be a class index in \[0, 3\), but got 3"):
-            loss(logits, Tensor(np.array([0, 3], np.int32)))  # the same signature: replayed
+            fvg(logits, Tensor(np.array([0, 3], np.int32)))  # the same signature: replayed
     finally:
         context.set_context(device_target="CPU", mode=context.PYNATIVE_MODE)
