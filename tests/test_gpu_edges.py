@@ -52,13 +52,15 @@ EDGES = [
     ("sigmoid", [arr([NAN, 1000, -1000, INF, -INF])], lambda x: (1 / (1 + np.exp(-x.astype(f64)))).astype(f32)),
 ]
 
-# Integer powers: exact (wrapping as int64 does), never through floating pow, which rounds past 2**53.
+# Integer powers: exact (wrapping as fixed-width integers do), never through floating pow, which rounds past 2**53.
 BASES = [2**20 + 1, 3, -7, 2097151, -2097151, 0, 1, -1, 2**31, 3**30]
 INT_POWERS = [
     ("cube", arr(BASES, i64), arr(3, i64), [wrap64(b**3) for b in BASES]),
     ("powers", arr([3, -3, 7, 2, 5, 0], i64), arr([0, 1, 2, 62, 27, 0], i64),
      [1, -3, 49, 2**62, 5**27, 1]),
     ("int32-base", arr([46341, -46341], np.int32), arr([2, 3], i64), [46341**2, -(46341**3)]),
+    ("uint64", arr([3, 2**63 + 1], np.uint64), arr([41, 2], np.uint64), [3**41 % 2**64, (2**63 + 1) ** 2 % 2**64]),
+    ("uint8", arr([3, 255], np.uint8), arr([7, 2], np.uint8), [3**7 % 256, 255**2 % 256]),
 ]
 
 
@@ -99,7 +101,7 @@ def test_integer_powers_are_exact_on_both_backends(gpu, gpu_counts, label, x, n,
         cpu = on_backend(numpy_backend, "power", [x, n])
         got = on_backend(gpu, "power", [x, n])
     for result in (cpu, got):
-        assert result.dtype == np.int64
+        assert result.dtype == np.result_type(x, n)
         assert result.tolist() == exact
     assert gpu_counts.launches["zip:int_power"] == 1 and gpu_counts.launches["zip:power"] == 0
 
