@@ -8,6 +8,7 @@ by hand with NumPy float64, never with the engine.
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 
 import numpy as np
@@ -159,3 +160,19 @@ def gpu_counts(monkeypatch):
         return copy_to_host(self, *args, **kwargs)
     monkeypatch.setattr(launch.ndarray, "copy_to_host", counted_copy_to_host)
     return counts
+
+
+@pytest.fixture
+def gpu(gpu_counts):
+    """The GPU backend, its kernel launches and copies counted in ``gpu_counts``; the context is
+    left on CPU/PYNATIVE afterwards. Faster thread switches make the simulator's barriers (a
+    rendezvous of Python threads) cheaper."""
+    from mini_autograd.backends import get_backend
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(5e-4)
+    context.set_context(device_target="GPU")
+    try:
+        yield get_backend("GPU")
+    finally:
+        sys.setswitchinterval(interval)
+        context.set_context(device_target="CPU", mode=context.PYNATIVE_MODE)

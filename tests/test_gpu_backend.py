@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
 import types
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from mini_autograd import context
-from mini_autograd.backends import get_backend, numpy_backend
+from mini_autograd.backends import numpy_backend
 
 pytestmark = pytest.mark.gpu
 
@@ -114,21 +112,6 @@ def contract_names() -> set:
             if not k.startswith("_") and callable(v) and not isinstance(v, (type, types.ModuleType))
             and getattr(v, "__module__", CPU.__name__) in (CPU.__name__, "numpy", None)
             and k not in ("annotations",)}
-
-
-@pytest.fixture
-def gpu(gpu_counts):
-    """The GPU backend, its kernel launches and copies counted in ``gpu_counts`` (conftest.py); the
-    context is left on CPU/PYNATIVE afterwards. Faster thread switches make the simulator's barriers
-    (a rendezvous of Python threads) cheaper."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(5e-4)
-    context.set_context(device_target="GPU")
-    try:
-        yield get_backend("GPU")
-    finally:
-        sys.setswitchinterval(interval)
-        context.set_context(device_target="CPU", mode=context.PYNATIVE_MODE)
 
 
 def run(backend, name: str, args: tuple, counts=None) -> np.ndarray:

@@ -6,7 +6,6 @@ Expected values come from NumPy (float32, float64, int64 arithmetic) and Python'
 """
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ import pytest
 import mini_autograd.nn as nn
 import mini_autograd.ops as ops
 from mini_autograd import Tensor, context
-from mini_autograd.backends import get_backend, numpy_backend
+from mini_autograd.backends import numpy_backend
 
 # NumPy warns at these edges (np.log(0): "divide by zero encountered"), and so does the simulator,
 # whose kernels compute with NumPy scalars in threads of their own (np.errstate is per thread)
@@ -62,20 +61,6 @@ INT_POWERS = [
     ("uint64", arr([3, 2**63 + 1], np.uint64), arr([41, 2], np.uint64), [3**41 % 2**64, (2**63 + 1) ** 2 % 2**64]),
     ("uint8", arr([3, 255], np.uint8), arr([7, 2], np.uint8), [3**7 % 256, 255**2 % 256]),
 ]
-
-
-@pytest.fixture
-def gpu(gpu_counts):
-    """The GPU backend (counted); the context is left on CPU afterwards. Faster thread switches
-    make the simulator's barriers cheaper."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(5e-4)
-    context.set_context(device_target="GPU")
-    try:
-        yield get_backend("GPU")
-    finally:
-        sys.setswitchinterval(interval)
-        context.set_context(device_target="CPU", mode=context.PYNATIVE_MODE)
 
 
 def on_backend(backend, name: str, inputs: list) -> np.ndarray:
