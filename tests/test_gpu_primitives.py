@@ -180,14 +180,21 @@ NET_SENS = f32(17, 5)
 @pytest.mark.parametrize("sens_param", [False, True], ids=["ones", "sens"])
 @pytest.mark.parametrize("get_by_list", [False, True], ids=["inputs", "by_list"])
 @pytest.mark.parametrize("get_all", [False, True], ids=["first", "all"])
-def test_forward_value_and_grad_flags(get_all, get_by_list, sens_param, mode):
+def test_forward_value_and_grad_flags(get_all, get_by_list, sens_param, mode, gpu_counts):
     def run(device):
         context.set_context(device_target=device, mode=mode)
         net = Net(*NET_PARAMS)
         fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=get_all,
                                      get_by_list=get_by_list, sens_param=sens_param)
         args = [Tensor(a) for a in NET_INPUTS] + ([Tensor(NET_SENS)] if sens_param else [])
-        first = host(fvg(*args))
+        gpu_counts.reset()
+        result = fvg(*args)
+        if device == "GPU":
+            # the forward product and at least one product of the backward pass (dx = sens y^T z,
+            # dy = (x z)^T sens or dz's), every one a kernel; nothing copied to the host
+            launches, _, to_host = gpu_counts.freeze()
+            assert launches.get("matmul", 0) >= 2 and to_host == 0, gpu_counts
+        first = host(result)
         if mode == context.GRAPH_MODE:  # the second call replays the traced graph
             replayed = host(fvg(*args))
             assert_same(replayed, first)
