@@ -6,7 +6,6 @@ Expected values come from NumPy (float32, float64, int64 arithmetic) and Python'
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
