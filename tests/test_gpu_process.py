@@ -1,6 +1,7 @@
 """The GPU path as a learner meets it, each in a fresh process: the document's code with
-device_target="GPU" prints the document's values without a GPU, the simulator is chosen without
-NUMBA_ENABLE_CUDASIM and announced once, and the CPU path never imports numba.
+device_target="GPU" prints the document's values without a GPU; without NUMBA_ENABLE_CUDASIM the
+machine decides (its NVIDIA GPU if it has one, else the simulator, announced once); the CPU path
+never imports numba.
 """
 from __future__ import annotations
 
