@@ -123,7 +123,7 @@ def test_edge_values_through_the_ops(device, label, fn, x, expected):
 
 
 # relu(NaN) is NaN here, as NumPy's maximum gives and as a NaN should travel (no silent 0).
-# MindSpore 2.10 CPU (PYNATIVE_MODE) differs, recorded and not followed: ops.ReLU and nn.ReLU give 0
+# MindSpore 2.10 CPU (PYNATIVE_MODE and GRAPH_MODE) differs, recorded and not followed: ops.ReLU and nn.ReLU give 0
 # for NaN, and int64 ** 3 goes through floating pow, (2**20 + 1) ** 3 -> 1152924803144876032
 # (exact: ...033). NumPy and mini_autograd are exact.
 
