@@ -123,17 +123,18 @@ def test_edge_values_through_the_ops(device, label, fn, x, expected):
 
 
 # relu(NaN) is NaN here, as NumPy's maximum gives and as a NaN should travel (no silent 0).
-# MindSpore 2.10 CPU (PYNATIVE_MODE and GRAPH_MODE) differs, recorded and not followed: ops.ReLU and nn.ReLU give 0
-# for NaN, and int64 ** 3 goes through floating pow, (2**20 + 1) ** 3 -> 1152924803144876032
-# (exact: ...033). NumPy and mini_autograd are exact.
+# MindSpore 2.10 CPU (PYNATIVE_MODE and GRAPH_MODE) differs, recorded and not followed: ops.ReLU
+# and nn.ReLU give 0 for NaN, and int64 ** 3 goes through floating pow, (2**20 + 1) ** 3 ->
+# 1152924803144876032 (exact: ...033). NumPy and mini_autograd are exact.
 
 
 # -- sparse cross-entropy labels out of range -----------------------------------------------------------
-# MindSpore 2.10 CPU, PYNATIVE_MODE and GRAPH_MODE: nn.SoftmaxCrossEntropyWithLogits(sparse=True) gives
-# a silent loss of -0.0 for a label of 3 or -1 with 3 classes (a zero one-hot row), while
-# ops.SparseSoftmaxCrossEntropyWithLogits raises RuntimeError ("label[index] must <= class_num, but
-# got index = 1 label[index] = 5 and class_num = 3"). mini_autograd raises that RuntimeError on both
-# devices, naming the argument, the range and the value.
+# MindSpore 2.10 CPU: nn.SoftmaxCrossEntropyWithLogits(sparse=True) gives a silent loss of -0.0 (a
+# zero one-hot row) for a label of 3 with 3 classes (PYNATIVE_MODE and GRAPH_MODE) and of 5 or -1
+# (PYNATIVE_MODE), while ops.SparseSoftmaxCrossEntropyWithLogits raises RuntimeError in both modes
+# ("label[index] must <= class_num, but got index = 1 label[index] = 5 and class_num = 3"; for -1:
+# "label[index] must >= 0"). mini_autograd raises that RuntimeError on both devices, naming the
+# argument, the range and the value.
 
 def sparse_loss(device: str, labels: list, mode=context.PYNATIVE_MODE):
     context.set_context(device_target=device, mode=mode)
