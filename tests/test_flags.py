@@ -23,17 +23,31 @@ def hand_grads(sens, z=1.0):
     return z * sens @ Y.T, (X * z).T @ sens, np.array([np.sum(sens * (X @ Y))])
 
 
-@pytest.mark.parametrize("get_all,get_by_list,sens_param", list(itertools.product([False, True], repeat=3)))
-def test_every_flag_combination_returns_mindspore_structure(get_all, get_by_list, sens_param):
+# z = 1 (the document's) makes dx and dy blind to a missing factor z: the derivations are also
+# checked at other values, exact in float32.
+ZS = [1.0, -0.5, 2.5]
+ONES = np.ones((2, 3))
+
+
+def net_with(z):
+    """The document's network with its parameter z set to ``z``."""
     net = doc.Net()
+    net.z.set_data(Tensor(np.array([z], np.float32)))
+    return net
+
+
+@pytest.mark.parametrize("z", ZS)
+@pytest.mark.parametrize("get_all,get_by_list,sens_param", list(itertools.product([False, True], repeat=3)))
+def test_every_flag_combination_returns_mindspore_structure(get_all, get_by_list, sens_param, z):
+    net = net_with(z)
     fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=get_all,
                                  get_by_list=get_by_list, sens_param=sens_param)
     x, y = doc.inputs()
     sens = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]]) if sens_param else np.ones((2, 3))
     args = (x, y, Tensor(sens, ma.dtype.float32)) if sens_param else (x, y)
     value, grads = fvg(*args)
-    np.testing.assert_allclose(value.asnumpy(), X @ Y, rtol=1e-6)
-    dx, dy, dz = hand_grads(sens)
+    np.testing.assert_allclose(value.asnumpy(), (X * z) @ Y, rtol=1e-6)
+    dx, dy, dz = hand_grads(sens, z)
     if get_all and get_by_list:
         (gx, gy), (gz,) = grads
         for g, want in ((gx, dx), (gy, dy), (gz, dz)):
@@ -50,11 +64,14 @@ def test_every_flag_combination_returns_mindspore_structure(get_all, get_by_list
         np.testing.assert_allclose(grads.asnumpy(), dx, rtol=1e-5)
 
 
-def test_weights_without_get_by_list_are_ignored():
-    net = doc.Net()
+@pytest.mark.parametrize("z", ZS)
+def test_weights_without_get_by_list_are_ignored(z):
+    net = net_with(z)
     x, y = doc.inputs()
-    _, grads = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()))(x, y)
-    assert isinstance(grads, Tensor) and grads.shape == (2, 3)
+    value, grads = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()))(x, y)
+    assert isinstance(grads, Tensor) and grads.shape == (2, 3)  # dx alone: no weight gradient
+    np.testing.assert_allclose(value.asnumpy(), (X * z) @ Y, rtol=1e-6)
+    np.testing.assert_allclose(grads.asnumpy(), hand_grads(ONES, z)[0], rtol=1e-5)
 
 
 def test_a_list_of_parameters_is_accepted_as_weights():
@@ -134,21 +151,29 @@ def test_broadcasting_is_undone_in_the_gradient():
         np.testing.assert_allclose(gb.asnumpy(), want)
 
 
-def test_float64_in_float64_gradients_out():
-    net = doc.Net()
+@pytest.mark.parametrize("z", ZS)
+def test_float64_in_float64_gradients_out(z):
+    net = net_with(z)
     x, y = Tensor(X), Tensor(Y)
     assert str(x.dtype) == "Float64"
     value, (gx, gy) = nn.ForwardValueAndGrad(net, get_all=True)(x, y)
-    assert str(gx.dtype) == "Float64" and str(gy.dtype) == "Float64"
-    np.testing.assert_allclose(gx.asnumpy(), np.ones((2, 3)) @ Y.T, rtol=1e-12)
+    assert str(value.dtype) == str(gx.dtype) == str(gy.dtype) == "Float64"
+    dx, dy, _ = hand_grads(ONES, z)
+    np.testing.assert_allclose(value.asnumpy(), (X * z) @ Y, rtol=1e-12)
+    np.testing.assert_allclose(gx.asnumpy(), dx, rtol=1e-12)
+    np.testing.assert_allclose(gy.asnumpy(), dy, rtol=1e-12)
 
 
-def test_called_directly_and_inside_a_cell_give_the_same_result():
+@pytest.mark.parametrize("z", ZS)
+def test_called_directly_and_inside_a_cell_give_the_same_result(z):
     x, y = doc.inputs()
-    direct = nn.ForwardValueAndGrad(doc.Net())(x, y)
-    wrapped = doc.InputDerivation(doc.Net())(x, y)
+    direct = nn.ForwardValueAndGrad(net_with(z))(x, y)
+    wrapped = doc.InputDerivation(net_with(z))(x, y)
+    assert len(direct) == len(wrapped) == 2  # (value, dx)
     for a, b in zip(direct, wrapped):
         np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+    np.testing.assert_allclose(direct[0].asnumpy(), (X * z) @ Y, rtol=1e-6)
+    np.testing.assert_allclose(direct[1].asnumpy(), hand_grads(ONES, z)[0], rtol=1e-5)
 
 
 def test_grad_operation_returns_gradients_only():
@@ -170,9 +195,10 @@ def test_value_and_grad_positions_weights_and_aux():
     (v, aux), g = value_and_grad(lambda a, b: ((a * b).sum(), a * 3), grad_position=0, has_aux=True)(x, y)
     np.testing.assert_allclose(aux.asnumpy(), [3, 6])
     np.testing.assert_allclose(g.asnumpy(), [3, 4])
-    net = doc.Net()
+    net = net_with(2.5)
     _, (g_in, (g_z,)) = value_and_grad(net, grad_position=0, weights=net.trainable_params())(*doc.inputs())
-    np.testing.assert_allclose(g_z.asnumpy(), hand_grads(np.ones((2, 3)))[2], rtol=1e-5)
+    np.testing.assert_allclose(g_in.asnumpy(), hand_grads(ONES, 2.5)[0], rtol=1e-5)
+    np.testing.assert_allclose(g_z.asnumpy(), hand_grads(ONES, 2.5)[2], rtol=1e-5)
     _, (g_z_only,) = value_and_grad(net, grad_position=None, weights=net.trainable_params())(*doc.inputs())
     np.testing.assert_allclose(g_z_only.asnumpy(), g_z.asnumpy())
 
@@ -185,6 +211,7 @@ def test_sens_scales_the_gradient_linearly_not_the_value():
     v1, g1 = fvg(x, y, Tensor(s))
     v3, g3 = fvg(x, y, Tensor(3 * s))
     np.testing.assert_array_equal(v1.asnumpy(), v3.asnumpy())
+    np.testing.assert_allclose(g1.asnumpy(), hand_grads(s.astype(np.float64))[0], rtol=1e-5)
     np.testing.assert_allclose(g3.asnumpy(), 3 * g1.asnumpy(), rtol=1e-6)
 
 

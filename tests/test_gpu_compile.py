@@ -59,6 +59,9 @@ shape = types.UniTuple(i64, 2)
 check(K.map_kernel(K.identity), (f64, shape, f32, shape), "cast float32 -> float64")
 check(K.map_kernel(K.identity), (types.boolean[::1], shape, f32, shape), "cast float32 -> bool")
 check(K.zip_kernel(K.div), (f64, shape, types.int64[::1], shape, types.int64[::1], shape), "div int64")
+check(K.zip_kernel(K.int_power), (types.int64[::1], shape, types.int64[::1], shape, types.int64[::1], shape),
+      "int_power int64")
+check(K.zip_kernel(K.power), (f64, shape, f64, shape, f64, shape), "power float64")
 check(K.reduce_kernel(K.add, np.int64), (types.int64[::1], shape, shape, types.int32[::1], shape, shape, i64,
                                          types.int64), "sum int32 -> int64")
 check(K.fill, (f32, types.float32), "fill")

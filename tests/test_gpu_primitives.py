@@ -55,10 +55,18 @@ def assert_same(got, expected, path="result"):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * max(1.0, scale), err_msg=path)
 
 
-def on(device: str, fn, *host_args, mode=context.PYNATIVE_MODE):
-    """Run ``fn`` on Tensors made from ``host_args`` with device_target ``device``; NumPy results."""
+def on(device: str, fn, *host_args, mode=context.PYNATIVE_MODE, counts=None):
+    """Run ``fn`` on Tensors made from ``host_args`` with device_target ``device``; NumPy results.
+    ``counts`` (GPU): reset once the inputs are on the device, and its ``work`` set to what ``fn``
+    did before its results were copied back."""
     context.set_context(device_target=device, mode=mode)
-    return host(fn(*[Tensor(a) for a in host_args]))
+    tensors = [Tensor(a) for a in host_args]
+    if counts is not None:
+        counts.reset()
+    result = fn(*tensors)
+    if counts is not None:
+        counts.work = counts.freeze()
+    return host(result)
 
 
 def f32(*shape):
@@ -103,14 +111,45 @@ PRIMITIVES = [
 ]
 
 
+# The kernel that does each primitive's work, and how often it runs in the forward pass and in a
+# gradient call (forward + vjp), from the vjp rules: MatMul's dx = dout @ y.T and dy = x.T @ dout
+# are two more products; a reduction's vjp broadcasts and never reduces; Exp, Log, Tanh and ReLU
+# reuse their output; Mul's vjp multiplies twice, Div's divides once more; Reshape moves no data.
+KERNELS = {
+    "Add": ("zip:add", 1, 1), "Add-0d": ("zip:add", 1, 1), "Sub": ("zip:sub", 1, 1),
+    "Mul": ("zip:mul", 1, 3), "Mul-0d": ("zip:mul", 1, 3), "Div": ("zip:div", 1, 2),
+    "Neg": ("map:neg", 1, 2), "Square": ("map:square", 1, 1), "Exp": ("map:exp", 1, 1),
+    "Log": ("map:log", 1, 1), "Tanh": ("map:tanh", 1, 1), "Sigmoid": ("map:sigmoid", 1, 1),
+    "ReLU": ("map:relu", 1, 1), "Pow-3": ("zip:power", 1, 2), "Pow-half": ("zip:power", 1, 2),
+    **{n: ("matmul", 1, 3) for n in ("MatMul", "MatMul-ta", "MatMul-tb", "MatMul-ta-tb", "MatMul-1")},
+    **{n: ("reduce:add", 1, 1) for n in ("ReduceSum", "ReduceSum-all-keep", "ReduceSum-0d", "ReduceMean",
+                                         "ReduceMean-keep")},
+    "Reshape": (None, 0, 0), "Transpose": ("map:identity", 1, 2), "Cast": ("map:identity", 1, 2),
+    "SoftmaxCrossEntropy": ("reduce:maximum", 1, 2),  # log_softmax's row maximum, in forward and vjp
+}
+
+
+def test_every_primitive_names_its_kernel():
+    assert set(KERNELS) == {p[0] for p in PRIMITIVES}
+
+
 @pytest.mark.parametrize("name,prim,inputs", PRIMITIVES, ids=[p[0] for p in PRIMITIVES])
-def test_primitive_forward_and_vjp(name, prim, inputs):
+def test_primitive_forward_and_vjp(name, prim, inputs, gpu_counts):
     expected_value = on("CPU", prim, *inputs)
     sens = rng.standard_normal(expected_value.shape).astype(expected_value.dtype)
     grad = ops.GradOperation(get_all=True, sens_param=True)(prim)
     expected_grads = on("CPU", grad, *inputs, sens)
-    assert_same(on("GPU", prim, *inputs), expected_value)
-    assert_same(on("GPU", grad, *inputs, sens), expected_grads)
+    assert_same(on("GPU", prim, *inputs, counts=gpu_counts), expected_value)
+    forward = gpu_counts.work
+    assert_same(on("GPU", grad, *inputs, sens, counts=gpu_counts), expected_grads)
+    backward = gpu_counts.work
+    # the kernels did the work: the named one ran, nothing was copied to the host
+    kernel, n_forward, n_grad = KERNELS[name]
+    assert forward[2] == backward[2] == 0, (forward, backward)
+    if kernel is None:
+        assert forward[0] == backward[0] == {}, (forward, backward)
+    else:
+        assert (forward[0].get(kernel), backward[0].get(kernel)) == (n_forward, n_grad), (forward, backward)
 
 
 def test_one_hot():
@@ -141,14 +180,21 @@ NET_SENS = f32(17, 5)
 @pytest.mark.parametrize("sens_param", [False, True], ids=["ones", "sens"])
 @pytest.mark.parametrize("get_by_list", [False, True], ids=["inputs", "by_list"])
 @pytest.mark.parametrize("get_all", [False, True], ids=["first", "all"])
-def test_forward_value_and_grad_flags(get_all, get_by_list, sens_param, mode):
+def test_forward_value_and_grad_flags(get_all, get_by_list, sens_param, mode, gpu_counts):
     def run(device):
         context.set_context(device_target=device, mode=mode)
         net = Net(*NET_PARAMS)
         fvg = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=get_all,
                                      get_by_list=get_by_list, sens_param=sens_param)
         args = [Tensor(a) for a in NET_INPUTS] + ([Tensor(NET_SENS)] if sens_param else [])
-        first = host(fvg(*args))
+        gpu_counts.reset()
+        result = fvg(*args)
+        if device == "GPU":
+            # the forward product and at least one product of the backward pass (dx = sens y^T z,
+            # dy = (x z)^T sens or dz's), every one a kernel; nothing copied to the host
+            launches, _, to_host = gpu_counts.freeze()
+            assert launches.get("matmul", 0) >= 2 and to_host == 0, gpu_counts
+        first = host(result)
         if mode == context.GRAPH_MODE:  # the second call replays the traced graph
             replayed = host(fvg(*args))
             assert_same(replayed, first)

@@ -1,9 +1,12 @@
 """The GPU path as a learner meets it, each in a fresh process: the document's code with
-device_target="GPU" prints the document's values without a GPU, the simulator is chosen without
-NUMBA_ENABLE_CUDASIM and announced once, and the CPU path never imports numba.
+device_target="GPU" prints the document's values without a GPU; without NUMBA_ENABLE_CUDASIM the
+machine decides (its NVIDIA GPU if it has one, else the simulator, announced once); the CPU path
+never imports numba.
 """
 from __future__ import annotations
 
+import glob
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -32,6 +35,48 @@ def python(code: str, drop_sim_env: bool = True, timeout: int = 120) -> subproce
         env.pop("NUMBA_ENABLE_CUDASIM", None)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=timeout)
+
+
+def machine_runs_on() -> str:
+    """Where the kernels must run on this machine, by what it has: "gpu" with an NVIDIA device node
+    (/dev/nvidia0, ...) and numba-cuda installed, "simulator" otherwise (numba-cuda is needed for
+    either: the tests of this file would fail without it)."""
+    try:
+        importlib.metadata.distribution("numba-cuda")
+    except importlib.metadata.PackageNotFoundError:
+        return "simulator"
+    return "gpu" if glob.glob("/dev/nvidia[0-9]*") else "simulator"
+
+
+def test_the_machine_decides_gpu_or_simulator():
+    assert runs_on_here() == machine_runs_on()
+
+
+@pytest.mark.parametrize("nodes,devices,where", [(["/dev/nvidia0"], 1, "gpu"), ([], 1, "simulator"),
+                                                   (["/dev/nvidia0"], 0, "simulator")],
+                         ids=["nvidia-gpu", "no-device-node", "driver-sees-none"])
+def test_the_choice_follows_the_machine(nodes, devices, where):
+    """The machines this suite cannot run on, faked where the choice looks (the device nodes, the
+    driver's cuInit and cuDeviceGetCount), in a fresh process before numba.cuda is imported."""
+    out = python(f'''
+        import ctypes, glob
+        nodes, devices = {nodes!r}, {devices!r}
+        class Driver:  # what ctypes.CDLL("libcuda.so.1") gives on such a machine
+            def cuInit(self, flags):
+                return 0
+            def cuDeviceGetCount(self, count):
+                count._obj.value = devices
+                return 0
+        real_glob, real_cdll = glob.glob, ctypes.CDLL
+        glob.glob = lambda pattern: [n for n in nodes if pattern.startswith("/dev/nvidia")]
+        ctypes.CDLL = lambda name, *a, **k: Driver()
+        from mini_autograd.backends.cuda import choose, runs_on
+        choose()  # looks at the (faked) machine; numba.cuda, imported next, sees the real one
+        glob.glob, ctypes.CDLL = real_glob, real_cdll
+        print(runs_on())
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == where
 
 
 def runs_on_here() -> str:
@@ -68,7 +113,7 @@ def test_the_simulator_is_chosen_without_the_user_and_announced_once():
     ''')
     assert out.returncode == 0, out.stderr
     where = out.stdout.split()[-1]
-    assert where in ("gpu", "simulator") and out.stdout.split()[-2] == where
+    assert where == machine_runs_on() and out.stdout.split()[-2] == where
     assert out.stdout.split()[0] == "27.0"
     notices = [line for line in out.stderr.splitlines() if NOTICE in line]
     assert len(notices) == (1 if where == "simulator" else 0), out.stderr
@@ -142,5 +187,5 @@ def test_the_simulator_is_chosen_in_a_notebook_kernel():
     stderr = "".join(t for n, t in texts if n == "stderr")
     assert "12.0" in stdout
     where = stdout.split()[-1]
-    assert where in ("gpu", "simulator")
+    assert where == machine_runs_on()
     assert stderr.count(NOTICE) == (1 if where == "simulator" else 0)

@@ -93,6 +93,7 @@ def check(fn, ref, arrays, rng):
     sens = rng.uniform(-1, 1, np.shape(expected_value))
     got = engine_grads(fn, arrays, sens)
     want = central_differences(ref, arrays, sens)
+    assert len(got) == len(want) == len(arrays)  # one gradient per input: zip would hide a missing one
     for g, w, a in zip(got, want, arrays):
         assert g.shape == a.shape and g.dtype == np.float64
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from .primitive import _NO_ATTRS, Primitive, apply
 
@@ -51,6 +53,7 @@ class OneHot(Primitive):
         return apply(self, (indices,), {"depth": depth, "dtype": dtype})
 
     def forward(self, xp, indices, depth, dtype):
+        _check_labels(xp, indices, depth)
         return xp.one_hot(indices, depth, dtype)
 
     # the labels are data, not something learned: no gradient
@@ -58,4 +61,15 @@ class OneHot(Primitive):
         return (None,)
 
 
-ONE_HOT = OneHot()
+ONE_HOT = OneHot()  # the sparse labels of nn.SoftmaxCrossEntropyWithLogits, its one user
+
+
+def _check_labels(xp: Any, labels: Any, depth: int) -> None:
+    """A label out of [0, depth) would give a silent zero row (or count from the end): refuse it, on
+    both devices alike, before the one-hot kernel runs. RuntimeError, as MindSpore 2.10's
+    SparseSoftmaxCrossEntropyWithLogits. On the GPU the labels (N integers) are copied to the host."""
+    host = xp.to_numpy(labels)
+    bad = np.flatnonzero((host < 0) | (host >= depth))
+    if bad.size:
+        raise RuntimeError(f"For 'SoftmaxCrossEntropyWithLogits', each value of 'labels' should be a class "
+                           f"index in [0, {depth}), but got {host[bad[0]]} (labels[{bad[0]}]).")

@@ -144,7 +144,8 @@ add = _binary("add", K.add, np.add)
 sub = _binary("sub", K.sub, np.subtract)
 mul = _binary("mul", K.mul, np.multiply)
 div = _binary("div", K.div, np.true_divide)
-power = _binary("power", K.power, np.power)
+_float_power = _binary("power", K.power, np.power)
+_int_power = _binary("power", K.int_power, np.power)
 greater = _binary("greater", K.greater, np.greater)  # Bool results: comparisons are not differentiated
 greater_equal = _binary("greater_equal", K.greater_equal, np.greater_equal)
 _relu_grad = _binary("relu_grad", K.relu_grad, lambda dout, x: dout)
@@ -155,6 +156,16 @@ tanh = _unary("tanh", K.tanh, np.tanh)
 square = _unary("square", K.square, np.square)
 sigmoid = _unary("sigmoid", K.sigmoid, lambda x: x)  # as numpy_backend: 0.5 tanh(x/2) + 0.5
 relu = _unary("relu", K.relu, lambda x: x)
+
+
+def power(x: Any, y: Any) -> Any:
+    """x ** y elementwise with broadcasting: integers by exact multiplication, floats with pow."""
+    dtype = _result_dtype(np.power, x.dtype, y.dtype)
+    if dtype.kind not in "iu":
+        return _float_power(x, y)
+    if x.dtype != dtype:  # multiply in the result's width, as NumPy does (int32 ** int64 is int64)
+        x = cast(x, dtype)
+    return _int_power(x, y)
 
 
 def relu_grad(dout: Any, x: Any) -> Any:
