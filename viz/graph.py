@@ -31,6 +31,7 @@ COLOURS = {
     "running": "#f6b26b",
     "done": "#bcbcbc",
     "grad": "#cc0000",
+    "seed": "#1f5fa8",
 }
 
 
@@ -87,7 +88,7 @@ def _table(rows: list[str]) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
 
 
-def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool) -> list[str]:
+def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool, seed: tuple | None = None) -> list[str]:
     head = f"<B>{label_text(short(tensor_label(t)))}</B>"
     role = t.role if t.role != "input" else f"input {t.input_index}"
     if t.output_index is not None:
@@ -95,6 +96,12 @@ def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool) -> list[st
     rows = [f"{head} <FONT POINT-SIZE=\"10\">({label_text(role)})</FONT>",
             f"<FONT POINT-SIZE=\"10\">{label_text(t.dtype)} {label_text(list(t.shape))}</FONT>"]
     rows += [f'<FONT POINT-SIZE="10" FACE="monospace">{label_text(line)}</FONT>' for line in preview(t.value)]
+    if show_grads and seed is not None:  # an output: the sensitivity the backward pass starts from
+        sens, given = seed
+        rows.append(f'<FONT POINT-SIZE="10" COLOR="{COLOURS["seed"]}">seed s = sens '
+                    f'({"given, sens_param=True" if given else "ones"}):</FONT>')
+        rows += [f'<FONT POINT-SIZE="10" FACE="monospace" COLOR="{COLOURS["seed"]}">{label_text(line)}</FONT>'
+                 for line in preview(sens)]
     if show_grads:
         if grad is None:
             rows.append('<FONT POINT-SIZE="10">grad: —</FONT>')
@@ -199,6 +206,8 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
         return const_names[tid][target] if tid in const_names else f"t{tid}"
 
     held = frame.held if frame is not None else None
+    given = bool(trace.flags.get("sens_param"))
+    seeds = {slot: (sens, given) for slot, sens in zip(dict.fromkeys(trace.outputs), trace.sens)}
     done = frame.done if frame is not None else frozenset()
     running = frame.node if frame is not None else None
 
@@ -218,7 +227,7 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
         grad = held.get(t.id) if held is not None else t.grad
         returned = t.returned_as is not None
         fill = COLOURS["output"] if t.id in outputs else COLOURS[t.role]
-        attrs = {"label": _table(_tensor_rows(t, grad, show_grads, returned)), "shape": "box",
+        attrs = {"label": _table(_tensor_rows(t, grad, show_grads, returned, seeds.get(t.id))), "shape": "box",
                  "style": "rounded,filled", "fillcolor": fill,
                  "color": COLOURS["returned"] if returned else "black",
                  "penwidth": "3" if returned else "1"}
