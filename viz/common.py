@@ -77,7 +77,7 @@ def matrix_html(array: Any, max_rows: int = 6, max_cols: int = 6) -> str:
     if array is None:
         return "—"
     a = np.asarray(array)
-    shape = f"<div style='color:#666;font-size:85%'>{esc(a.dtype)} {esc(list(a.shape))}</div>"
+    shape = f"<div style='color:#666;font-size:85%'>shape {esc(list(a.shape))}</div>"
     if a.size == 0:
         return shape + "<div>(empty: no values)</div>"
     rows = rows_2d(a)
