@@ -181,7 +181,10 @@ def test_a_lone_surrogate_in_a_name_is_shown_escaped():
     sendable(e)
     assert "z\\ud800" in e.sens.grads_html.value and b"z\\ud800" in bytes(e.sens.heatmap.value)
     e.tabs.selected_index = 1
-    sendable(e.flow)
+    for step in range(e.flow.slider.max + 1):  # each step's caption and table name the tensors
+        e.flow.slider.value = step
+        sendable(e.flow)
+    assert "z\\ud800" in e.flow.edges_html.value
     fig = viz.heatmap(np.ones((2, 2)), title=name)
     fig.canvas.print_svg(__import__("io").BytesIO())
 
