@@ -293,3 +293,17 @@ def test_a_sens_param_call_shows_its_seed(xy):
     plain = called(Net(), *xy)
     labels = svg_texts(viz.render_svg(plain))
     assert "seed s = sens (ones):" in labels
+
+
+def test_a_flow_too_large_to_draw_waits_for_dot_once(monkeypatch):
+    fvg = called(SharedRNN(10), Tensor(np.ones((1, 2), np.float32)))
+    calls = []
+    real = render.to_svg
+    monkeypatch.setattr(render, "DOT_TIMEOUT_S", 0.001)
+    monkeypatch.setattr("viz.graph.to_svg", lambda g: calls.append(1) or real(g))
+    f = viz.flow_widget(fvg)
+    for step in (1, 2, 3):
+        f.slider.value = step
+        assert "took longer than" in f.graph_html.value and f.last_error is None
+        assert f"frame {step}/" in f.caption.value and "vjp of" in f.caption.value  # the step still shows
+    assert len(calls) == 1
