@@ -152,7 +152,7 @@ class FlowWidget(widgets.VBox):
         self.message = widgets.HTML()
         self.last_error: BaseException | None = None
         self.active = True
-        self._svgs: dict[int, str] = {}
+        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
         self._stale = False
         super().__init__(children=[widgets.HBox([self.play, self.slider]), self.caption, self.edges_html,
                                    self.graph_html, self.message])
@@ -169,7 +169,14 @@ class FlowWidget(widgets.VBox):
         """The SVG of the graph at the current frame."""
         k = self.slider.value
         if k not in self._svgs:
-            self._svgs[k] = render_svg(self.trace, collapse=self.collapse, frame=self.frames[k])
+            too_large = self._svgs.get("too large")  # every frame of a graph too large to draw is too
+            if isinstance(too_large, GraphTooLarge):  # large: say so at once, without waiting for dot
+                raise too_large
+            try:
+                self._svgs[k] = render_svg(self.trace, collapse=self.collapse, frame=self.frames[k])
+            except GraphTooLarge as e:
+                self._svgs["too large"] = e
+                raise
         return self._svgs[k]
 
     def set_trace(self, source: Any) -> None:
