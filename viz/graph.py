@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import graphviz
-import numpy as np
 
 from mini_autograd.trace import Trace
 
@@ -152,7 +151,6 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
     trace = as_trace(trace, "build_digraph")
     collapsed = check_collapse(trace, collapse, "build_digraph")
     scopes = {s.id: s for s in trace.scopes}
-    tensors = {t.id: t for t in trace.tensors}
 
     # The outermost collapsed ancestor of each scope (None: drawn open).
     box_of: dict[int, int | None] = {}

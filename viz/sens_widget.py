@@ -6,7 +6,6 @@ the gradients with sens = ones, heatmaps (viz.plots) and the check that the grad
 """
 
 import functools
-import html
 import time
 from typing import Any, Callable, Sequence
 

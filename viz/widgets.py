@@ -1,5 +1,5 @@
-"""JupyterLab widgets over the Trace: the graph, the gradient flow, the sensitivity explorer, and
-``explore``, which composes them with toggles for get_all, get_by_list and sens_param.
+"""JupyterLab widgets over the Trace: the graph, the gradient flow, and ``explore``, which composes
+them with the sensitivity explorer (viz.sens_widget) and toggles for get_all, get_by_list, sens_param.
 
 Stable attributes (``explorer.sens_controls``, ``flow.play`` ...) and CSS classes let tests drive them;
 callback errors show in each widget's ``message``; views hidden in a tab redraw when shown.
@@ -7,7 +7,6 @@ callback errors show in each widget's ``message``; views hidden in a tab redraw 
 from __future__ import annotations
 
 import functools
-import html
 from typing import Any, Callable
 
 import ipywidgets as widgets
