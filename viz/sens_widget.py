@@ -87,7 +87,8 @@ class SensitivityExplorer(widgets.VBox):
         self.grads_html.add_class("mini-autograd-grads")
         self.ones_html = widgets.HTML()
         self.explain_html = widgets.HTML()
-        self.heatmap = widgets.Image(format="svg+xml", layout=widgets.Layout(max_width="100%"))
+        # flex-start: at its own size (a flex column would stretch it to the page width), never wider than the page
+        self.heatmap = widgets.Image(format="svg+xml", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.heatmap.add_class("mini-autograd-heatmap")
         self._panel = HeatmapPanel()
         self._suspend = False
