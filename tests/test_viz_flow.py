@@ -62,7 +62,7 @@ def test_flow_frame_svg_highlights_the_running_node(fvg):
     fr = viz.frames(fvg)
     svg = viz.render_svg(fvg, frame=fr[2])
     labels = ["".join(t.itertext()) for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
-    assert labels.count("grad [0.5 -1 2] (+= accumulated)") == 2  # one dashed edge per use of x in Mul
+    assert labels.count("grad [[0.5 -1 2]] (+= accumulated)") == 2  # one dashed edge per use of x in Mul; x is 1x3
     assert 'fill="%s"' % viz.graph.COLOURS["running"] in svg
     assert viz.render_svg(fvg, frame=fr[2]) == svg
 

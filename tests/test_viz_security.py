@@ -87,3 +87,45 @@ def test_widget_html_escapes_parameter_names():
 @example("]")  # found by this fuzz under `make bench`: dot rejected a label starting with "]"
 def test_fuzzed_parameter_names(name):
     assert_clean(draw(name), name)
+
+
+def tooltips(svg: str) -> list[str]:
+    return [e.get("{http://www.w3.org/1999/xlink}title") for e in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}a")]
+
+
+def assert_tooltip_clean(svg: str, name: str) -> None:
+    """A long name is cut in the label, and whole, literal, in a tooltip (an <a> with only a title)."""
+    root = ET.fromstring(svg)
+    for e in root.iter():
+        tag = e.tag.split("}")[-1]
+        assert tag in SVG_TAGS | {"a"}, f"unexpected element {tag!r}"
+        if tag == "a":
+            assert set(e.attrib) == {"{http://www.w3.org/1999/xlink}title"}  # no href, no handler
+    def spaces(text: str) -> str:  # dot writes a run of spaces as " \xa0", keeping it visible
+        return text.replace("\t", " ").replace("\n", " ").replace("\r", " ").replace("\xa0", " ")
+    assert spaces(visible_text(name)) in [spaces(t) for t in tooltips(svg)]
+
+
+LONG_NASTY = [n * (80 // len(n) + 1) for n in NASTY] + ["x" * 61 + "\\N", "&amp;" * 20, "\\" * 70, '"' * 70]
+
+
+def test_long_nasty_names_in_tooltips():
+    for name in LONG_NASTY:
+        assert_tooltip_clean(draw(name), name)
+
+
+def test_long_cell_names_in_tooltips():
+    long = '"];evil<b>\\G&amp;' * 6
+    net = nn.SequentialCell(OrderedDict([(long, nn.Dense(3, 2))]))
+    fvg = nn.ForwardValueAndGrad(net)
+    fvg(Tensor(np.ones((1, 3), np.float32)))
+    for collapse in (None, {long}):
+        svg = viz.render_svg(fvg, collapse=collapse)
+        assert_tooltip_clean(svg, long if collapse else f"{long} (Dense)")
+        assert "<b>" not in svg
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=25)
+@given(st.text(min_size=61, max_size=90).filter(lambda s: s.strip()))
+def test_fuzzed_long_parameter_names(name):
+    assert_tooltip_clean(draw(name), name)

@@ -43,9 +43,10 @@ def frames(source: object) -> list[Frame]:
     held: dict[int, np.ndarray] = {}
     for slot, sens in zip(dict.fromkeys(trace.outputs), trace.sens):
         held[slot] = sens
-    names = ", ".join(tensor_label(tensors[s]) for s in held)
+    seeds = "; ".join(f"{tensor_label(tensors[s])} <- {one_line(g)}" for s, g in held.items())
+    kind = "given by the caller (sens_param=True)" if trace.flags.get("sens_param") else "ones"
     out = [Frame(0, None, "", None, (), dict(held), frozenset(),
-                 f"seed: the sensitivity (sens) is placed on the output ({names}); no vjp has run yet")]
+                 f"seed: the sensitivity (sens), {kind}, is placed on the output: {seeds}; no vjp has run yet")]
     done: set[int] = set()
     for step in trace.steps:
         node = trace.nodes[step.node]

@@ -7,24 +7,15 @@ frame of viz.flow through the same function; cells can be collapsed into one box
 """
 from __future__ import annotations
 
-import html
-import re
-import shutil
 from typing import Any, Iterable
 
 import graphviz
-import numpy as np
 
 from mini_autograd.trace import Trace
 
-INSTALL_HINT = ("graphviz's 'dot' program was not found on PATH; viz needs it to draw graphs. "
-                "Install it with 'apt-get install graphviz' (Debian/Ubuntu), 'conda install graphviz' "
-                "(conda) or 'brew install graphviz' (macOS), then restart the kernel.")
-
-
-class GraphvizNotFound(RuntimeError):
-    """Raised when the ``dot`` executable is missing; the message says how to install it."""
-
+from .render import (INSTALL_HINT, GraphRenderError, GraphTooLarge, GraphvizNotFound, dot_available,  # noqa: F401
+                     message_svg, to_svg)
+from .text import is_cut, label_text, one_line, preview, rows_2d, short, tensor_label, tooltip, visible_text  # noqa: F401
 
 # Colours of the legend. Roles fill the tensor nodes; the red border marks returned gradients.
 COLOURS = {
@@ -39,67 +30,8 @@ COLOURS = {
     "running": "#f6b26b",
     "done": "#bcbcbc",
     "grad": "#cc0000",
+    "seed": "#1f5fa8",
 }
-
-
-# -- text ------------------------------------------------------------------------------------------
-
-# Characters XML 1.0 cannot carry (controls, surrogates, U+FFFE/FFFF) would make the SVG unparsable,
-# so they are shown as visible \xNN / \uNNNN escapes instead.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def visible_text(text: Any) -> str:
-    """``text`` as a str with characters XML cannot hold replaced by readable escapes."""
-    s = str(text)
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", s)
-
-
-def label_text(text: Any) -> str:
-    """User text for a graphviz HTML-like label: HTML-escaped, and backslashes doubled because
-    dot expands \\N, \\G, \\L ... even inside HTML labels (a doubled backslash prints one)."""
-    s = visible_text(text).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    # "]" as a character reference too: dot's HTML-label parser rejects a label whose text starts
-    # with "]" (a name like "]" or "]]" made dot exit with a syntax error).
-    return html.escape(s, quote=True).replace("\\", "\\\\").replace("]", "&#93;")
-
-
-def _fmt(v: float) -> str:
-    return format(float(v), ".4g")
-
-
-def preview(array: Any, max_rows: int = 3, max_cols: int = 4) -> list[str]:
-    """A few lines showing an array's values compactly: rows of at most ``max_cols`` numbers."""
-    a = np.asarray(array)
-    if a.ndim == 0:
-        return [_fmt(a)]
-    if a.dtype == np.bool_:
-        a = a.astype(np.int8)
-    rows = a.reshape(1, -1) if a.ndim == 1 else a.reshape(-1, a.shape[-1])
-    lines = []
-    for r in rows[:max_rows]:
-        cells = [_fmt(v) for v in r[:max_cols]] + (["…"] if r.shape[0] > max_cols else [])
-        lines.append("[" + " ".join(cells) + "]")
-    if rows.shape[0] > max_rows:
-        lines.append(f"… ({rows.shape[0] - max_rows} more rows)")
-    return lines
-
-
-def one_line(array: Any, max_items: int = 6) -> str:
-    """An array as one short line, for edge labels and captions."""
-    a = np.asarray(array).reshape(-1)
-    cells = [_fmt(v) for v in a[:max_items]] + (["…"] if a.shape[0] > max_items else [])
-    return "[" + " ".join(cells) + "]"
-
-
-def tensor_label(t: Any) -> str:
-    """How a tensor is called in the pictures: its name, else output[i] or a slot number."""
-    if t.name:
-        return t.name
-    if t.output_index is not None:
-        return f"output[{t.output_index}]"
-    return f"%{t.id}"
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -155,14 +87,20 @@ def _table(rows: list[str]) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
 
 
-def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool) -> list[str]:
-    head = f"<B>{label_text(tensor_label(t))}</B>"
+def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool, seed: tuple | None = None) -> list[str]:
+    head = f"<B>{label_text(short(tensor_label(t)))}</B>"
     role = t.role if t.role != "input" else f"input {t.input_index}"
     if t.output_index is not None:
         role = f"output {t.output_index}" if t.role == "intermediate" else f"{role}, output {t.output_index}"
     rows = [f"{head} <FONT POINT-SIZE=\"10\">({label_text(role)})</FONT>",
             f"<FONT POINT-SIZE=\"10\">{label_text(t.dtype)} {label_text(list(t.shape))}</FONT>"]
     rows += [f'<FONT POINT-SIZE="10" FACE="monospace">{label_text(line)}</FONT>' for line in preview(t.value)]
+    if show_grads and seed is not None:  # an output: the sensitivity the backward pass starts from
+        sens, given = seed
+        rows.append(f'<FONT POINT-SIZE="10" COLOR="{COLOURS["seed"]}">seed s = sens '
+                    f'({"given, sens_param=True" if given else "ones"}):</FONT>')
+        rows += [f'<FONT POINT-SIZE="10" FACE="monospace" COLOR="{COLOURS["seed"]}">{label_text(line)}</FONT>'
+                 for line in preview(sens)]
     if show_grads:
         if grad is None:
             rows.append('<FONT POINT-SIZE="10">grad: —</FONT>')
@@ -174,8 +112,16 @@ def _tensor_rows(t: Any, grad: Any, show_grads: bool, returned: bool) -> list[st
                      for line in lines]
     if returned:
         rows.append(f'<FONT POINT-SIZE="10" COLOR="{COLOURS["returned"]}"><B>returned as '
-                    f'{label_text(t.returned_as)}</B></FONT>')
+                    f'{label_text(short(t.returned_as))}</B></FONT>')
     return rows
+
+
+def _constant_use_rows(t: Any, use: int, uses: int) -> list[str]:
+    """A small label for one use of a constant used by several primitives (no gradient rows)."""
+    return [f"<B>{label_text(short(t.name) if t.name else 'constant')}</B> "
+            f'<FONT POINT-SIZE="9">(use {use} of {uses})</FONT>',
+            f'<FONT POINT-SIZE="9">{label_text(t.dtype)} {label_text(list(t.shape))}</FONT>',
+            f'<FONT POINT-SIZE="9" FACE="monospace">{label_text(one_line(t.value, 4))}</FONT>']
 
 
 def _legend(flow: bool) -> str:
@@ -205,7 +151,6 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
     trace = as_trace(trace, "build_digraph")
     collapsed = check_collapse(trace, collapse, "build_digraph")
     scopes = {s.id: s for s in trace.scopes}
-    tensors = {t.id: t for t in trace.tensors}
 
     # The outermost collapsed ancestor of each scope (None: drawn open).
     box_of: dict[int, int | None] = {}
@@ -246,7 +191,21 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
         users = consumers.get(t.id)
         return home_of_node(users[0]) if users else 0
 
+    # A constant used by several primitives (a Python number in a loop, say) is drawn once per
+    # drawn consumer: one shared node with a hundred edges made dot's layout take minutes.
+    const_names: dict[int, dict[str, str]] = {}
+    for t in trace.tensors:
+        if t.role == "constant" and t.id not in outputs:
+            targets = list(dict.fromkeys(item(c) for c in consumers.get(t.id, [])))
+            if len(targets) > 1:
+                const_names[t.id] = {tg: f"t{t.id}u{k}" for k, tg in enumerate(targets)}
+
+    def tensor_item(tid: int, target: str) -> str:
+        return const_names[tid][target] if tid in const_names else f"t{tid}"
+
     held = frame.held if frame is not None else None
+    given = bool(trace.flags.get("sens_param"))
+    seeds = {slot: (sens, given) for slot, sens in zip(dict.fromkeys(trace.outputs), trace.sens)}
     done = frame.done if frame is not None else frozenset()
     running = frame.node if frame is not None else None
 
@@ -254,15 +213,26 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
     for t in trace.tensors:
         if t.id in hidden:
             continue
+        if t.id in const_names:
+            uses = const_names[t.id]
+            for k, (target, name) in enumerate(uses.items()):
+                home = home_of_node(int(target[1:])) if target.startswith("n") else scopes[int(target[1:])].parent
+                items.setdefault(home, []).append((name, {
+                    "label": _table(_constant_use_rows(t, k + 1, len(uses))), "shape": "box",
+                    "style": "rounded,filled", "fillcolor": COLOURS["constant"], "fontsize": "9",
+                    "margin": "0.04,0.02"}))
+            continue
         grad = held.get(t.id) if held is not None else t.grad
         returned = t.returned_as is not None
         fill = COLOURS["output"] if t.id in outputs else COLOURS[t.role]
-        attrs = {"label": _table(_tensor_rows(t, grad, show_grads, returned)), "shape": "box",
+        attrs = {"label": _table(_tensor_rows(t, grad, show_grads, returned, seeds.get(t.id))), "shape": "box",
                  "style": "rounded,filled", "fillcolor": fill,
                  "color": COLOURS["returned"] if returned else "black",
                  "penwidth": "3" if returned else "1"}
         if t.id in outputs:
             attrs["peripheries"] = "2"
+        if t.name and is_cut(t.name):
+            attrs["tooltip"] = tooltip(t.name)
         items.setdefault(home_of_tensor(t), []).append((f"t{t.id}", attrs))
     boxes_done: set[int] = set()
     for n in trace.nodes:
@@ -271,7 +241,7 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
                  else "done" if n.id in done else None)
         if b is None:
             attrs_text = ", ".join(f"{k}={v}" for k, v in n.attrs.items() if v not in (False, None, ""))
-            rows = [f"<B>{label_text(n.op)}</B>"]
+            rows = [f"<B>{label_text(short(n.op))}</B>"]
             if attrs_text:
                 rows.append(f'<FONT POINT-SIZE="9">{label_text(attrs_text[:60])}</FONT>')
             attrs = {"label": _table(rows), "shape": "ellipse", "style": "filled",
@@ -281,12 +251,14 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
             boxes_done.add(b)
             ops = [m.op for m in trace.nodes if node_box[m.id] == b]
             s = scopes[b]
-            rows = [f"<B>{label_text(s.path or s.cell)}</B> <FONT POINT-SIZE=\"10\">({label_text(s.cell)}, "
-                    f"collapsed)</FONT>",
+            rows = [f"<B>{label_text(short(s.path or s.cell))}</B> <FONT POINT-SIZE=\"10\">"
+                    f"({label_text(short(s.cell))}, collapsed)</FONT>",
                     f'<FONT POINT-SIZE="9">{label_text(", ".join(ops[:6]) + (" …" if len(ops) > 6 else ""))}'
                     f"</FONT>"]
             attrs = {"label": _table(rows), "shape": "box3d", "style": "filled",
                      "fillcolor": COLOURS[state] if state else COLOURS["cell"]}
+            if is_cut(s.path or s.cell):
+                attrs["tooltip"] = tooltip(s.path or s.cell)
             items.setdefault(scopes[b].parent, []).append((f"c{b}", attrs))
         elif state == "running":  # the box was drawn before this node: recolour it
             for lst in items.values():
@@ -294,8 +266,10 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
                     if name == f"c{b}":
                         attrs["fillcolor"] = COLOURS["running"]
 
+    # nslimit bounds dot's network-simplex passes: small graphs come out the same, and a parameter
+    # shared by 40 RNN steps lays out in 2 s instead of 17 s.
     g = graphviz.Digraph("mini_autograd", graph_attr={"rankdir": "TB", "fontname": "Helvetica",
-                                                      "nodesep": "0.3", "ranksep": "0.35"},
+                                                      "nodesep": "0.3", "ranksep": "0.35", "nslimit": "5"},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     children: dict[int, list[int]] = {}
@@ -315,25 +289,31 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
             s = scopes[c]
             title = s.cell if not s.path else f"{s.path} ({s.cell})"
             with graph.subgraph(name=f"cluster_s{c}") as sub:
-                sub.attr(label=f"<<FONT POINT-SIZE=\"10\">{label_text(title)}</FONT>>", style="rounded,dashed",
+                sub.attr(label=f"<<FONT POINT-SIZE=\"10\">{label_text(short(title))}</FONT>>", style="rounded,dashed",
                          color="#888888", labeljust="l")
+                if is_cut(title):
+                    sub.attr(tooltip=tooltip(title))
                 emit(sub, c)
 
     emit(g, 0)
 
     drawn_box_edges: set[tuple[str, str]] = set()
+    n_edges = 0
     for n in trace.nodes:
         target = item(n.id)
         for i in n.inputs:
             if i in hidden:
                 continue
+            src = tensor_item(i, target)
             if target.startswith("c"):
-                if (f"t{i}", target) in drawn_box_edges:
+                if (src, target) in drawn_box_edges:
                     continue
-                drawn_box_edges.add((f"t{i}", target))
-            g.edge(f"t{i}", target)
+                drawn_box_edges.add((src, target))
+            g.edge(src, target)
+            n_edges += 1
         if n.output not in hidden:
             g.edge(target, f"t{n.output}")
+            n_edges += 1
 
     if frame is not None and frame.node is not None:
         src = item(frame.node)
@@ -341,29 +321,41 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
             if e.grad is None or e.tensor in hidden:
                 continue
             text = f"grad {one_line(e.grad)}" + (" (+= accumulated)" if e.accumulated else "")
-            g.edge(src, f"t{e.tensor}", label=f"<<FONT COLOR=\"{COLOURS['grad']}\">{label_text(text)}</FONT>>",
+            g.edge(src, tensor_item(e.tensor, src), label=f"<<FONT COLOR=\"{COLOURS['grad']}\">{label_text(text)}</FONT>>",
                    style="dashed", color=COLOURS["grad"], penwidth="2", constraint="false")
+            n_edges += 1
     if legend:
         g.node("legend", label=_legend(frame is not None), shape="plaintext")
+    # For viz.render.to_svg: the size it checks against its limits, and how to draw less.
+    g.size_counts = (sum(len(v) for v in items.values()), n_edges)
+    g.see_less = _see_less(trace, collapsed, scopes, node_box)
     return g
 
 
-_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
-_PROLOG = re.compile(r"^<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*", re.DOTALL)
-
-
-def dot_available() -> bool:
-    return shutil.which("dot") is not None
-
-
-def to_svg(digraph: graphviz.Digraph) -> str:
-    """Run dot; the SVG text without dot's comments (one carries dot's version, which varies
-    between machines) and without the XML prolog (so it embeds in HTML as is)."""
-    try:
-        svg = digraph.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound as e:
-        raise GraphvizNotFound(INSTALL_HINT) from e
-    return _PROLOG.sub("", _COMMENT.sub("", svg))
+def _see_less(trace: Trace, collapsed: frozenset, scopes: dict, node_box: dict) -> str:
+    """How to draw less of ``trace``: the biggest cells still open, to collapse or draw alone."""
+    open_cells = set(cell_paths(trace)) - collapsed
+    sizes: dict[str, int] = {}
+    for n in trace.nodes:
+        if node_box[n.id] is not None:
+            continue
+        sid, outer = n.scope, None  # the outermost open cell around the node
+        while sid in scopes:
+            if scopes[sid].path in open_cells and scopes[sid].cell and scopes[sid].parent > 0:
+                outer = scopes[sid].path
+            sid = scopes[sid].parent
+        if outer is not None:
+            sizes[outer] = sizes.get(outer, 0) + 1
+    biggest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+    if not biggest:
+        return ("To see less: this network has no open sub-cells to collapse, so draw a smaller call (fewer "
+                "steps or layers), or put part of it in a sub-cell and draw that cell's own "
+                "ForwardValueAndGrad.")
+    names = ", ".join(f"{p!r} ({k} primitives)" for p, k in biggest)
+    example = "{" + ", ".join(repr(p) for p, _ in biggest) + "}"
+    return (f"To see less: collapse the biggest cells, draw_graph(fvg, collapse={short(example, 120)}) (or press "
+            f"their collapse buttons); open cells: {short(names, 240)}. Or draw a sub-cell on its own: "
+            f"nn.ForwardValueAndGrad(net.<cell>) called with that cell's inputs.")
 
 
 def render_svg(source: Any, collapse: Any = None, frame: Any = None, show_grads: bool = True,
@@ -390,21 +382,22 @@ class GraphView:
 
     @property
     def svg(self) -> str:
+        """The picture; raises GraphRenderError where it cannot be drawn (see viz.render)."""
         if self._svg is None:
             self._svg = to_svg(self.digraph)
         return self._svg
 
-    def _repr_svg_(self) -> str | None:
+    def _repr_svg_(self) -> str:
         try:
             return self.svg
-        except GraphvizNotFound:
-            return None
+        except GraphRenderError as e:  # the message is shown in place of the picture
+            return message_svg(e)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         try:
             return {"image/svg+xml": self.svg, "text/plain": f"<GraphView: {len(self.trace.nodes)} primitives>"}
-        except GraphvizNotFound as e:
-            return {"text/html": f"<pre>{html.escape(str(e))}</pre>", "text/plain": str(e)}
+        except GraphRenderError as e:
+            return {"image/svg+xml": message_svg(e), "text/plain": str(e)}
 
 
 def draw_graph(source: Any, collapse: Any = None, show_grads: bool = True, legend: bool = True) -> GraphView:
