@@ -3,7 +3,7 @@
 For each of the document's examples (input derivation, get_all, weight derivation, gradient value
 scaling) it builds ``viz.explore(..., sens_param=True)``, shows the sensitivity tab and sets one
 control's ``.value`` as a user would; the time is from that assignment until every observer has
-returned (recompute, gradient tables, heatmap PNG, printed structure). Not a unit test.
+returned (recompute, gradient tables, heatmap SVG, printed structure). Not a unit test.
 
     PYTHONPATH=. python benchmarks/viz_latency.py
 """
