@@ -8,7 +8,8 @@ keeps a finished tape as a static graph and replays it (graph_mode.py).
 from __future__ import annotations
 
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from .tensor import Parameter, Tensor
 
@@ -113,6 +114,18 @@ class _Recording(threading.local):
 
 
 state = _Recording()
+
+
+@contextmanager
+def recording(tape: Tape) -> Iterator[Tape]:
+    """Record on ``tape`` every primitive this thread runs inside the ``with`` block (what the
+    gradient transforms do around a network's call; notebook 06 does it by hand)."""
+    previous = state.active
+    state.active = tape
+    try:
+        yield tape
+    finally:
+        state.active = previous
 
 
 def __getattr__(name: str) -> Any:
