@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import DOC_SENS, X, Y, Net, mlp
 
 import mini_autograd.nn as nn
-from mini_autograd import ParameterTuple, Tensor
+from mini_autograd import Parameter, ParameterTuple, Tensor
 from viz.sens_model import SensitivityModel, returned_gradients
 
 TOL = dict(rtol=1e-5, atol=1e-5)
@@ -120,6 +120,28 @@ def test_returned_order_is_read_from_the_trace():
     by_name_id = {n: i for i, n in names.items() if n}
     trace.returned = [("weights[0]", by_name_id["0.weight"]), ("weights[1]", by_name_id["1.bias"])]
     assert returned_gradients(trace) == trace.returned
+
+
+class UnreadWeight(nn.Cell):
+    """out = x * z, with a second parameter the network never reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unread = Parameter(Tensor(np.array([3.0], np.float32)), name="unread")
+        self.z = Parameter(Tensor(np.array([2.0], np.float32)), name="z")
+
+    def construct(self, x):
+        return x * self.z
+
+
+def test_a_returned_gradient_missing_from_the_trace_is_counted(xy):
+    # MindSpore returns a zero gradient for the unread weight; the Trace has no tensor for it, so the
+    # model lists the other gradients and says how many it left out instead of dropping one silently.
+    m = SensitivityModel(UnreadWeight(), Tensor(np.array([1.0, -2.0], np.float32)), get_by_list=True)
+    assert [label for label, _ in m.grads] == ["weights[1] (z)"]
+    np.testing.assert_allclose(m.grads[0][1], [1.0 - 2.0], **TOL)  # d sum(s * x z)/dz = sum(s * x), s = ones
+    assert m.not_in_trace == 1
+    assert SensitivityModel(Net(), *xy, get_all=True, get_by_list=True).not_in_trace == 0
 
 
 def _viz_imports(module: str) -> set:

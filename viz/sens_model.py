@@ -57,6 +57,13 @@ def labelled_gradients(trace: Trace) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def _count_tensors(structure: Any) -> int:
+    """How many Tensors a returned structure (a Tensor or nested tuples of them) holds."""
+    if isinstance(structure, (tuple, list)):
+        return sum(_count_tensors(s) for s in structure)
+    return 1
+
+
 def _as_arrays(value: Any) -> list[np.ndarray]:
     items = value if isinstance(value, (tuple, list)) else (value,)
     return [np.asarray(v.asnumpy() if isinstance(v, Tensor) else v) for v in items]
@@ -68,7 +75,8 @@ class SensitivityModel:
     State: ``flags`` (get_all, get_by_list, sens_param: with sens_param False the current sens is not
     used and the results are those of sens = ones), ``sens`` (one array per output). After
     ``recompute`` (run on creation and by every setter): ``value``, ``result`` ((value, gradients) as
-    the call returned them), ``grads`` ([(label, array)]), ``trace``. With sens = ones, fixed per flags:
+    the call returned them), ``grads`` ([(label, array)]), ``trace``, ``not_in_trace`` (how many
+    returned gradients the Trace has no tensor for). With sens = ones, fixed per flags:
     ``value_ones``, ``result_ones``, ``grads_ones``, ``trace_ones``. ``basis()``: the gradients for
     each one-hot sens. ``who`` names the public function in error messages.
     """
@@ -136,6 +144,9 @@ class SensitivityModel:
             self.trace = self.trace_ones
         self.value, self.result = value, (value, grads)
         self.grads = labelled_gradients(self.trace)
+        # A weight the network never read has no tensor in the Trace (its returned gradient is zero):
+        # counted here so that the view can say it is left out.
+        self.not_in_trace = _count_tensors(grads) - len(self.grads)
 
     def basis(self) -> list[list[np.ndarray]]:
         """The gradients for sens = e_i (1 at output element i, 0 elsewhere; outputs one after the

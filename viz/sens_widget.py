@@ -223,8 +223,11 @@ class SensitivityExplorer(widgets.VBox):
 
     def _show_dynamic(self) -> None:
         sens = self.model.sens
+        missing = self.model.not_in_trace
+        note = (f"<div class='mini-autograd-capped'>{missing} returned gradient(s) not listed: weights the "
+                f"network never read are not in the Trace (their gradient is zero).</div>" if missing else "")
         self.grads_html.value = ("<div><b>gradients = J<sup>T</sup> · sens</b>"
-                                 + "".join(html_table(a, label) for label, a in self.grads) + "</div>")
+                                 + "".join(html_table(a, label) for label, a in self.grads) + note + "</div>")
         arrays = sens + [a for _, a in self.grads]
         titles = ([f"sens (output {o})" if len(sens) > 1 else "sens" for o in range(len(sens))]
                   + [label for label, _ in self.grads])
