@@ -147,6 +147,7 @@ class Network:
     leaves: Callable | None
     clusters: tuple = ()
     texts: tuple = ()  # other node texts the graph shows ("(Dense, collapsed)")
+    known_leaves: Callable = dict  # leaves read from the kernel that must equal these
 
 
 NETWORKS = {
@@ -159,7 +160,8 @@ NETWORKS = {
     "mlp": Network(ops=("MatMul", "Add", "Tanh", "Sub", "Square", "ReduceMean"),
                    tensors={"data": "input 0", "label": "input 1", "fc1.weight": "parameter",
                             "fc1.bias": "parameter", "fc3.weight": "parameter", "fc3.bias": "parameter"},
-                   tape=MLP_TAPE, leaves=None, texts=("_backbone.fc2", "(Dense, collapsed)")),
+                   tape=MLP_TAPE, leaves=None, texts=("_backbone.fc2", "(Dense, collapsed)"),
+                   known_leaves=lambda: {"data": mlp_last_batch()}),
 }
 
 
