@@ -105,10 +105,11 @@ def check_graph_svg(page, svg: str, call: Call, where: str) -> None:
             f"{where}: no node {label} ({role}): {heads[label].texts if label in heads else 'absent'}")
     marks = {n.texts[0]: t[len("returned as "):] for n in nodes for t in n.texts if t.startswith("returned as ")}
     assert marks == call.returned, f"{where}: the graph marks {marks} as returned, expected {call.returned}"
-    for label, grad in derivation(page, call).grads.items():
+    derived = derivation(page, call)
+    for label, grad in derived.grads.items():
         node = heads[label]
         assert (COLOURS["returned"], "3") in node.strokes, f"{where}: {label} has no red border: {node.strokes}"
-        assert_printed(node_grad_text(node), grad, f"{where}, the gradient {label} shows")
+        assert_printed(node_grad_text(node), grad, f"{where}, the gradient {label} shows", derived.tol)
 
 
 def check_graph(page, el, item: Graph, where: str) -> None:
@@ -158,7 +159,7 @@ def assert_picture(state: dict, want: FrameWant, where: str) -> None:
     grads = [(label, g) for label, g, _, _ in want.rows if g is not None] if want.op else []
     assert len(sent) == len(grads), f"{where}: the picture draws {len(sent)} gradient edges, expected {len(grads)}"
     for label, grad in grads:  # graphviz orders the edges its own way: each must be drawn
-        assert any(printed_matches(text, grad) for text in sent), (
+        assert any(printed_matches(text, grad, want.tol) for text in sent), (
             f"{where}: no gradient edge in the picture shows {label}'s {np.round(grad, 4).tolist()[:3]}: {sent}")
 
 
