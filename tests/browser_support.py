@@ -1,7 +1,7 @@
 """What the browser test expects and how it reads the page: the kinds of widget a notebook shows,
-the hand derivation of the document's network (every gradient and every gradient-flow frame), and
-the parsing of values as viz prints them (one place to update when the display changes).
-Expected values are NumPy float64 from the derivation, never from the engine.
+the hand derivation of each network the notebooks draw (every gradient and gradient-flow frame, from
+a tape of hand-written vjps), and the parsing of values as viz prints them (one place to update when
+the display changes). Expected values are NumPy float64 from the derivation, never from the engine.
 """
 from __future__ import annotations
 

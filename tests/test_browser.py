@@ -43,7 +43,8 @@ def _kernels_run_on() -> str:
 # Sensitivity, Explorer (viz.explore: its graph, flow and sensitivity tabs are checked with it, not
 # listed apart), Output (a printed line), Training (05's live display). The page must show exactly
 # the widgets listed, in page order. A Call says which gradients the call returns (and how the graph
-# marks them) and its sens, as the widget stands after Run All (00 and 02 switch get_all on later).
+# marks them) and its sens, as the widget stands after Run All (00 and 02 switch get_all on later);
+# its network (browser_support.NETWORKS) says what the graph shows and derives every value by hand.
 X_GRAD = Call({"x": "grad"})
 ALL_THREE = Call({"x": "inputs[0]", "y": "inputs[1]", "z": "weights[0]"})
 DOC_S = Call({"x": "grad"}, sens=DOC_SENS)  # 03: sens_param with the document's grad_wrt_output
