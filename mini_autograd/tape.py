@@ -7,10 +7,10 @@ keeps a finished tape as a static graph and replays it (graph_mode.py).
 """
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from .context import recording_state
 from .tensor import Parameter, Tensor
 
 
@@ -103,17 +103,9 @@ class Tape:
         return previous
 
 
-class _Recording(threading.local):
-    """What the current thread is recording. Each thread has its own: a network trained in a
-    background thread and an eager op in the notebook's thread never meet on one tape."""
-
-    # The tape being recorded, or None. One at a time per thread: the grad transforms do not nest.
-    active: Tape | None = None
-    # True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
-    tracing: bool = False
-
-
-state = _Recording()
+# What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below
+# tensor.py, which reads ``tracing``; tape.state is that same object.
+state = recording_state
 
 
 @contextmanager
