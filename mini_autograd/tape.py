@@ -2,8 +2,8 @@
 
 Recording order is already a topological order, so backward.py walks the nodes in reverse with a
 plain loop. Tensors are numbered by *slot*, in the order the tape first meets them; a slot's value
-is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such; GRAPH_MODE
-keeps a finished tape as a static graph and replays it (graph_mode.py).
+is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such. A finished
+tape is frozen into a Graph (graph_mode.py), which GRAPH_MODE keeps and replays.
 """
 from __future__ import annotations
 
