@@ -126,45 +126,34 @@ for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __
 class Graph:
     """A finished tape, frozen: the middle of the chain Tape (recording) -> Graph -> Trace, in both
     modes. Nodes, leaves, where the outputs are, the slots of the inputs and parameters, and the
-    leaves by role for a replay (``inputs``, ``params``, ``scalars``; ``constants`` keep their
-    values, the other values come from each replay). PYNATIVE_MODE makes one per call and reads its
-    values off the tape; GRAPH_MODE keeps it per input signature and replays it."""
+    constants' and float arguments' slots (``constants`` keep their values; the other values come
+    from each replay). PYNATIVE_MODE makes one per call and reads its values off the tape, so making
+    one only takes what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
 
-    __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
-                 "input_slots", "param_slots", "cache", "nbytes", "scalars")
+    __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
+                 "cache", "nbytes", "scalars")
 
     def __init__(self, tape: Tape, outputs: Any) -> None:
         self.nodes = tape.nodes
         self.size = len(tape.values)
-        self.leaves = tape.leaves
+        self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter, constant or scalar)
         self.scopes = tape.scopes
         self.outputs = outputs  # a slot, or a tuple of slots for a network returning a tuple
         self.input_slots = tape.inputs  # input position -> slot
         self.param_slots = tape.params  # id(parameter) -> slot
+        self.constants = tape.constants  # (slot, value)
+        self.scalars = tape.scalars  # (slot, float argument's position, dtype)
         self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
         self.cache: dict = {}  # what the runner works out once from a static graph (grad.GradRunner)
-        self.inputs: list = []  # (slot, input position)
-        self.params: list = []  # (slot, Parameter)
-        self.constants: list = []  # (slot, value)
-        self.scalars: list = []  # (slot, float argument's position, dtype)
-        for s, leaf in tape.leaves.items():  # one pass: PYNATIVE_MODE makes a Graph per call
-            role = leaf.role
-            if role == "input":
-                self.inputs.append((s, leaf.index))
-            elif role == "parameter":
-                self.params.append((s, leaf.param))
-            elif role == "constant":
-                self.constants.append((s, tape.values[s]))
-            else:
-                self.scalars.append((s, leaf.index, tape.values[s].dtype))
 
     def replay(self, xp: Any, args: tuple) -> list:
         """Values of every slot for new inputs and the parameters' current values."""
         values: list = [None] * self.size
-        for slot, index in self.inputs:
+        for index, slot in self.input_slots.items():
             values[slot] = args[index]._data
-        for slot, param in self.params:
-            values[slot] = param._data
+        leaves = self.leaves
+        for slot in self.param_slots.values():
+            values[slot] = leaves[slot].param._data
         for slot, value in self.constants:
             values[slot] = value
         for slot, index, dtype in self.scalars:

@@ -42,7 +42,7 @@ class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
     __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params",
-                 "nbytes")
+                 "constants", "scalars", "nbytes")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -54,6 +54,8 @@ class Tape:
         self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
         self.inputs: dict[int, int] = {}  # input position -> slot
         self.params: dict[int, int] = {}  # id(parameter) -> slot
+        self.constants: list = []  # (slot, value): kept by a GRAPH_MODE graph, the same on every replay
+        self.scalars: list = []  # (slot, position, dtype) of the Python float arguments (GRAPH_MODE)
         self.nbytes = 0  # what the nodes' outputs hold
 
     def add_input(self, tensor: Tensor, index: int) -> int:
@@ -62,7 +64,9 @@ class Tape:
 
     def add_scalar(self, tensor: Tensor, index: int) -> int:
         """GRAPH_MODE: ``tensor`` holds the Python float argument ``index``; replays refill it."""
-        return self._new_slot(tensor, Leaf("scalar", index))
+        slot = self._new_slot(tensor, Leaf("scalar", index))
+        self.scalars.append((slot, index, tensor._data.dtype))
+        return slot
 
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
@@ -72,6 +76,7 @@ class Tape:
                 slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", param=tensor))
             else:
                 slot = self._new_slot(tensor, Leaf("constant"))
+                self.constants.append((slot, tensor._data))
         return slot
 
     def _new_slot(self, tensor: Tensor, leaf: Leaf | None) -> int:
