@@ -27,7 +27,7 @@ class Primitive:
     name = "Primitive"
     partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
     # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
-    # go before a large network's backward pass (backward.release_unread); the Trace recomputes it.
+    # go before a large network's backward pass (memory.release_unread); the Trace recomputes it.
     vjp_reads = frozenset({"inputs", "out"})
 
     def __call__(self, *args: Any) -> Tensor:
@@ -124,6 +124,8 @@ def _check_same_device(prim: Primitive, inputs: tuple) -> None:
                                f"{', '.join(x.device for x in inputs)}. Move a tensor explicitly with "
                                f"Tensor(x.asnumpy()) after context.set_context(device_target=...).")
 
+
+# -- Cast: here rather than with the other primitives, since Primitive.tensors converts with it ---------
 
 class Cast(Primitive):
     name = "Cast"
