@@ -109,14 +109,14 @@ class GradRunner:
         if self.sens_param:
             args, sens = self._split_sens(args)
         positions = self._positions(args)
-        self._check_inputs(args, positions)
+        xp = self._checked_backend(args, positions)  # the inputs' backend, found while checking them
         self._forget_last()
         mode = _context._settings["mode"]
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
         # 1. run: the Graph of this call and the value of each of its slots
         if mode == _context.GRAPH_MODE:
-            graph, values, replayed = self._graph(args)
+            graph, values, replayed = self._graph(args, xp)
             if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
                 if "unread" not in graph.cache:
                     graph.cache["unread"] = memory.unread_slots(graph.nodes, _as_tuple(graph.outputs))
@@ -129,7 +129,6 @@ class GradRunner:
                 memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
 
         # 2. seed each output with its sensitivity; 3. sweep back
-        xp = self._backend(args)
         is_tuple = isinstance(graph.outputs, tuple)
         out_slots = graph.outputs if is_tuple else (graph.outputs,)
         outputs = [Tensor._make(values[s], xp) for s in out_slots]
@@ -165,13 +164,13 @@ class GradRunner:
             likes += self.weights
         return slots, likes
 
-    def _graph(self, args: tuple) -> tuple[Graph, list, bool]:
+    def _graph(self, args: tuple, xp: Any) -> tuple[Graph, list, bool]:
         """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
         values of its slots and whether it was replayed."""
         graphs = self.graphs
         graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
-            return graph, graph.replay(self._backend(args), args), True
+            return graph, graph.replay(xp, args), True
         tape, out, read = self._record(args, tracing=True)
         graph = Graph(tape, self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
@@ -239,7 +238,9 @@ class GradRunner:
                             f"but got {len(args)} argument(s) in all.")
         return args[:-1], args[-1]
 
-    def _check_inputs(self, args: tuple, positions: Any) -> None:
+    def _checked_backend(self, args: tuple, positions: Any) -> Any:
+        """The backend of the input tensors, checked to be one (the context's when there is none);
+        a gradient position past the inputs is refused."""
         backend = None
         for a in args:
             if isinstance(a, Tensor):
@@ -250,19 +251,12 @@ class GradRunner:
                                        f"{', '.join(a.device for a in args if isinstance(a, Tensor))}. Move a "
                                        f"tensor explicitly with Tensor(x.asnumpy()) after "
                                        f"context.set_context(device_target=...).")
-        if positions == () or (positions == 0 and args and isinstance(args[0], Tensor)):
-            return
-        for p in (positions,) if isinstance(positions, int) else (positions or ()):
-            if p >= len(args):
-                raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
-                                 f"but the network got {len(args)} input(s).")
-
-    @staticmethod
-    def _backend(args: tuple) -> Any:
-        for a in args:
-            if isinstance(a, Tensor):
-                return a._backend
-        return _context.current_backend()
+        if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
+            for p in (positions,) if isinstance(positions, int) else (positions or ()):
+                if p >= len(args):
+                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                                     f"but the network got {len(args)} input(s).")
+        return backend if backend is not None else _context.current_backend()
 
     def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
         """Run the network once while a fresh tape records it. Nothing is left behind on error.
