@@ -28,19 +28,20 @@ def returned_layout(positions: Any, n_weights: int | None, bare_weight: bool = F
     place where flags become structure (the runner fills it, the Trace names its places with it).
 
     The gradients are numbered in the order they come when the structure is flattened depth-first:
-    the inputs at ``positions`` first, then the weights. ``positions`` is an int (that input's
-    gradient, bare), a tuple (a tuple over those inputs) or None (no input gradient); ``n_weights``
-    is the number of weights (None: no weights); ``bare_weight`` (weights given as one Parameter)
-    puts that weight's gradient in place of the tuple. Inputs and weights together are the pair
-    ``(inputs, weights)``. ForwardValueAndGrad's flags map to this as: neither -> 0; get_all ->
-    every Tensor input; get_by_list -> None with weights; both -> every input with weights.
-    The document's get_all and get_by_list on (x, y) with one weight z:
-    ``((0, 1), (2,))`` labelled ``["inputs[0]", "inputs[1]", "weights[0]"]``.
+    the inputs at ``positions`` first, then the weights. In the structure an int stands for one
+    gradient, returned bare, and a slice for a tuple of them. ``positions`` is an int (that
+    input's gradient, bare), a tuple (a tuple over those inputs) or None (no input gradient);
+    ``n_weights`` is the number of weights (None: no weights); ``bare_weight`` (weights given as one
+    Parameter) puts that weight's gradient in place of the tuple. Inputs and weights together are
+    the pair ``(inputs, weights)``. ForwardValueAndGrad's flags map to this as: neither -> 0;
+    get_all -> every Tensor input; get_by_list -> None with weights; both -> every input with
+    weights. The document's get_all and get_by_list on (x, y) with one weight z:
+    ``(slice(0, 2), slice(2, 3))`` labelled ``["inputs[0]", "inputs[1]", "weights[0]"]``.
     """
     def part(name: str, first: int, count: int, bare: bool) -> tuple[Any, list[str]]:
         if bare:
             return first, [name]
-        return tuple(range(first, first + count)), [f"{name}[{j}]" for j in range(count)]
+        return slice(first, first + count), [f"{name}[{j}]" for j in range(count)]
 
     bare_input = isinstance(positions, int)
     n_inputs = 1 if bare_input else len(positions or ())
@@ -53,14 +54,12 @@ def returned_layout(positions: Any, n_weights: int | None, bare_weight: bool = F
     return (inputs, weights), in_labels + w_labels
 
 
-def fill(structure: Any, grads: list) -> Any:
-    """``structure`` (from returned_layout) with each gradient's number replaced by that gradient.
-    It is at most two levels deep, ``(inputs, weights)``, so it is written out rather than recursive:
-    one Python call per gradient call instead of one per tuple (the per-call overhead is the cost of
-    the document's small example)."""
-    if type(structure) is int:
-        return grads[structure]
-    return tuple([grads[part] if type(part) is int else tuple([grads[k] for k in part]) for part in structure])
+def fill(structure: Any, grads: tuple) -> Any:
+    """``structure`` (from returned_layout) with its places filled from ``grads``, a tuple: indexing
+    a tuple with an int gives one gradient, with a slice a tuple of them."""
+    if type(structure) is tuple:  # the pair (inputs, weights)
+        return grads[structure[0]], grads[structure[1]]
+    return grads[structure]
 
 
 def _arg_names(fn: Any) -> tuple[list, int, int | None]:
@@ -141,28 +140,26 @@ class GradRunner:
         if layout is None:
             layout = self._layouts[positions] = returned_layout(
                 positions, None if self.weights is None else len(self.weights), self.bare_weight)
-        slots, likes = self._returned_slots(graph, args, positions, weight_inputs)
-        result = fill(layout[0], [self._grad(xp, grads, s, like) for s, like in zip(slots, likes)])
+        wanted = (positions,) if isinstance(positions, int) else positions or ()
+        input_slot, weight_slot = self._slot_lookups(graph, args, weight_inputs)
+        flat = [self._grad(xp, grads, input_slot(i), args[i]) for i in wanted]
+        if self.weights is not None:
+            flat += [self._grad(xp, grads, weight_slot(id(w)), w) for w in self.weights]
+        result = fill(layout[0], tuple(flat))
 
-        self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1], slots)
+        self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1],
+                                (wanted, input_slot, weight_slot))
         _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
-    def _returned_slots(self, graph: Graph, args: tuple, positions: Any, weight_inputs: tuple) -> tuple[list, list]:
-        """The slot of each returned gradient, in returned_layout's order (None: not in the graph,
-        its gradient is zeros), and the tensor whose shape and dtype it takes."""
-        wanted = (positions,) if isinstance(positions, int) else positions or ()
-        get = graph.input_slots.get
-        slots = [get(i) for i in wanted]
-        likes = [args[i] for i in wanted]
-        if self.weights is not None:
-            get = graph.param_slots.get
-            if weight_inputs:  # a weight passed as an input too: the tape met it there, as that input
-                at = {id(args[i]): graph.input_slots.get(i) for i in weight_inputs}
-                get = lambda key, get=get: at[key] if key in at else get(key)  # noqa: E731
-            slots += [get(id(w)) for w in self.weights]
-            likes += self.weights
-        return slots, likes
+    def _slot_lookups(self, graph: Graph, args: tuple, weight_inputs: tuple) -> tuple[Any, Any]:
+        """Where the returned gradients are: input position -> slot, id(weight) -> slot (None where
+        the tensor is not in the graph: its gradient is zeros)."""
+        weight_slot = graph.param_slots.get
+        if weight_inputs:  # a weight passed as an input too: the tape met it there, as that input
+            at = {id(args[i]): graph.input_slots.get(i) for i in weight_inputs}
+            weight_slot = lambda key, get=weight_slot: at[key] if key in at else get(key)  # noqa: E731
+        return graph.input_slots.get, weight_slot
 
     def _graph(self, args: tuple, xp: Any) -> tuple[Graph, list, bool]:
         """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
@@ -362,18 +359,26 @@ def _as_tuple(slots: Any) -> tuple:
 class Call:
     """What one call kept, for its Trace (built by trace.py only when someone asks for it): the
     Graph and the value of each of its slots, the seeds, the mode, whether a GRAPH_MODE graph was
-    replayed, the backend, which slots required a gradient (None: all), and the label and slot of
-    each returned gradient in returned_layout's order."""
+    replayed, the backend, which slots required a gradient (None: all), and the label of each
+    returned gradient in returned_layout's order with what finds its slot (``slots``)."""
 
-    __slots__ = ("runner", "graph", "values", "seeds", "mode", "replayed", "xp", "requires", "labels", "slots",
+    __slots__ = ("runner", "graph", "values", "seeds", "mode", "replayed", "xp", "requires", "labels", "_where",
                  "_trace", "__weakref__")
 
     def __init__(self, runner: GradRunner, graph: Graph, values: list, seeds: dict, mode: int, replayed: bool,
-                 xp: Any, requires: list | None, labels: list, slots: list) -> None:
+                 xp: Any, requires: list | None, labels: list, where: tuple) -> None:
         self.runner, self.graph, self.values, self.seeds = runner, graph, values, seeds
         self.mode, self.replayed, self.xp, self.requires = mode, replayed, xp, requires
-        self.labels, self.slots = labels, slots
+        self.labels = labels
+        self._where = where  # (input positions, input_slot, weight_slot): worked out when asked, not per call
         self._trace: _trace.Trace | None = None
+
+    @property
+    def slots(self) -> list:
+        """The slot of each returned gradient, in returned_layout's order (None: not in the graph)."""
+        wanted, input_slot, weight_slot = self._where
+        weights = self.runner.weights
+        return [input_slot(i) for i in wanted] + ([] if weights is None else [weight_slot(id(w)) for w in weights])
 
     def trace(self) -> _trace.Trace:
         if self._trace is None:
