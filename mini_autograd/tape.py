@@ -89,8 +89,9 @@ class Tape:
         return slot
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
-        get = self.slot_of.get
-        in_slots = tuple([get(id(t)) for t in inputs])
+        # The slot of each input. map rather than a comprehension: on Python 3.11 a comprehension is a
+        # function call of its own, and this line runs once per operation recorded.
+        in_slots = tuple(map(self.slot_of.get, map(id, inputs)))
         if None in in_slots:  # a parameter or constant met for the first time
             in_slots = tuple([self.slot(t) for t in inputs])
         out = len(self.values)
