@@ -1,10 +1,9 @@
 """The runner behind every gradient transform: run, seed with sens, sweep, put the gradients in place.
 
-A call (1) runs the network while a tape records it and freezes the tape into a Graph (PYNATIVE_MODE),
-or replays the Graph traced for this input signature (GRAPH_MODE); (2) seeds each output with its
-sensitivity -- ones, or the last positional argument when sens_param=True --; (3) runs the backward
-sweep (backward.py); (4) returns the gradients in MindSpore's structure (``returned_layout``). What
-the call kept is a ``Call``, which trace.py turns into a Trace when someone asks.
+(1) Run the network while a tape records it, frozen into a Graph (PYNATIVE_MODE), or replay the
+Graph traced for this input signature (GRAPH_MODE); (2) seed each output with its sensitivity; (3)
+sweep back (backward.py); (4) return the gradients in MindSpore's structure (``returned_layout``).
+What a call kept is a ``Call``, which trace.py turns into a Trace when someone asks.
 """
 from __future__ import annotations
 
