@@ -46,7 +46,7 @@ def bench_matmul(sizes: list[int], repeat: int) -> None:
     import numpy as np
     from numba import cuda
 
-    from mini_autograd.backends.cuda import kernels, launch
+    from mini_autograd.backends.cuda import backend, kernels
     cupy, torch = optional("cupy"), optional("torch")
     if torch is not None and not torch.cuda.is_available():
         torch = None
@@ -60,9 +60,9 @@ def bench_matmul(sizes: list[int], repeat: int) -> None:
         a = rng.standard_normal((n, n), dtype=np.float32)
         b = rng.standard_normal((n, n), dtype=np.float32)
         flops = 2.0 * n ** 3
-        da, db = launch.asarray(a), launch.asarray(b)
-        ours = flops / best_seconds(lambda: launch.matmul(da, db), cuda.synchronize, repeat) / 1e9
-        check = launch.to_numpy(launch.matmul(da, db))
+        da, db = backend.asarray(a), backend.asarray(b)
+        ours = flops / best_seconds(lambda: backend.matmul(da, db), cuda.synchronize, repeat) / 1e9
+        check = backend.to_numpy(backend.matmul(da, db))
         np.testing.assert_allclose(check[:64, :64], (a[:64] @ b[:, :64]), rtol=1e-3, atol=1e-2)
         cpu = flops / best_seconds(lambda: a @ b, lambda: None, 1 if n >= 2048 else repeat) / 1e9
         blas = tor = float("nan")

@@ -6,10 +6,11 @@ ForwardValueAndGrad), ``ops`` (MatMul, ..., GradOperation) and ``value_and_grad`
 """
 from . import context, dtype
 from .dtype import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
-from . import ops  # noqa: F401  (binds Tensor's operators to the primitives)
+from . import operators  # noqa: F401  (binds Tensor's operators to the primitives, in that one place)
+from . import ops
 from . import nn
 from .context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
-from .grad import GradOperation, value_and_grad
+from .transforms import GradOperation, value_and_grad
 from .initializer import set_seed
 from .tensor import Parameter, ParameterTuple, Tensor
 from .trace import Trace, last_trace

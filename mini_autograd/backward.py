@@ -3,11 +3,52 @@ gradients of its inputs with the primitive's vjp, summing them back to each inpu
 (unbroadcast) and adding them up where a tensor is used more than once.
 
 The gradient of a slot is None where nothing flowed; the steps, in order, are what the Trace shows
-as the gradient flow.
+as the gradient flow. Releasing memory for large networks is memory.py's business, not the sweep's.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
+
+
+def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None,
+             requires: list | None = None) -> list:
+    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
+
+    Returns the gradients by slot. A plain call keeps only the leaves' (a node's output gradient is
+    read once, by that node, then let go); with a ``steps`` list every slot keeps its gradient and
+    one Step per vjp is appended (the Trace asks for them). ``requires`` (from requires_grad) skips
+    the work no wanted gradient depends on; None computes every gradient.
+    """
+    grads: list = [None] * len(values)
+    for slot, sens in seeds.items():
+        grads[slot] = sens if grads[slot] is None else xp.add(grads[slot], sens)
+    for k in range(len(nodes) - 1, -1, -1):
+        node = nodes[k]
+        dout = grads[node.output]
+        if dout is None or (requires is not None and not requires[node.output]):
+            continue  # nothing flowed here, or no wanted gradient depends on this node
+        inputs = [values[s] for s in node.inputs]
+        needs = None if requires is None else tuple([requires[s] for s in node.inputs])
+        attrs = node.attrs if needs is None or not node.prim.partial_vjp else {**node.attrs, "needs": needs}
+        sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **attrs)  # one gradient per input
+        if needs is not None and not node.prim.partial_vjp:  # (a partial vjp skipped them itself: MatMul)
+            sent = [g if need else None for g, need in zip(sent, needs)]
+        if steps is not None:
+            steps.append(Step(k, dout, [], []))
+        else:  # a node's output gradient is read once, here: let it go (a large network's memory)
+            grads[node.output] = None
+        for slot, x, g in zip(node.inputs, inputs, sent):
+            before = grads[slot]
+            if g is not None:
+                if g.shape != x.shape:
+                    g = unbroadcast(xp, g, x.shape)
+                if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
+                    g = xp.cast(g, x.dtype)
+                grads[slot] = g if before is None else xp.add(before, g)  # a tensor used twice: add up
+            if steps is not None:
+                steps[-1].grads.append(g)
+                steps[-1].accumulated.append(before is not None and g is not None)
+    return grads
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
@@ -29,50 +70,6 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
 
 
 _unbroadcast_axes: dict = {}  # (gradient shape, input shape) -> axes to sum over
-
-
-class Unread:
-    """Stands in for a value no vjp reads, let go before a large backward pass: only its shape and
-    dtype remain, which is all the sweep asks of it. ``recompute`` brings the values back."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, value: Any) -> None:
-        self.shape, self.dtype = value.shape, value.dtype
-
-
-# Below this many bytes of intermediate values a call keeps them all: the bookkeeping would cost
-# more than the memory is worth (the document's example holds a few dozen bytes).
-RELEASE_ABOVE_BYTES = 4 << 20
-
-
-def unread_slots(nodes: Sequence, outputs: tuple) -> list:
-    """Node outputs that no vjp reads (only their shapes): a MatMul's product feeding a bias Add,
-    the Add's sum feeding a ReLU, ... The network's outputs are returned, so they are kept."""
-    read = set(outputs)
-    for node in nodes:
-        if "out" in node.prim.vjp_reads:
-            read.add(node.output)
-        if "inputs" in node.prim.vjp_reads:
-            read.update(node.inputs)
-    return [node.output for node in nodes if node.output not in read]
-
-
-def release_unread(values: list, slots: Iterable[int]) -> None:
-    """Replace the values at ``slots`` by their shape and dtype, so their memory can be reused."""
-    for s in slots:
-        values[s] = Unread(values[s])
-
-
-def recompute(xp: Any, nodes: Sequence, values: list) -> list:
-    """The values with every released one computed again (primitives are pure functions)."""
-    if not any(isinstance(v, Unread) for v in values):
-        return values
-    values = list(values)
-    for node in nodes:
-        if isinstance(values[node.output], Unread):
-            values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
-    return values
 
 
 class Step:
@@ -99,52 +96,3 @@ def requires_grad(nodes: Sequence, size: int, wanted: Iterable[int]) -> list:
                 requires[node.output] = True
                 break
     return requires
-
-
-def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None,
-             requires: list | None = None) -> list:
-    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
-
-    Returns the gradients by slot. A plain call keeps only the leaves' (a node's output gradient is
-    read once, by that node, then let go); with a ``steps`` list every slot keeps its gradient and
-    one Step per vjp is appended (the Trace asks for them). ``requires`` (from requires_grad) skips
-    the work no wanted gradient depends on; None computes every gradient.
-    """
-    grads: list = [None] * len(values)
-    for slot, sens in seeds.items():
-        grads[slot] = sens if grads[slot] is None else xp.add(grads[slot], sens)
-    for k in range(len(nodes) - 1, -1, -1):
-        node = nodes[k]
-        dout = grads[node.output]
-        if dout is None:  # this node's output does not reach the network's output
-            continue
-        in_slots = node.inputs
-        inputs = [values[s] for s in in_slots]
-        prim = node.prim
-        if requires is None:
-            sent = prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs)
-        elif not requires[node.output]:
-            continue
-        else:
-            needs = tuple([requires[s] for s in in_slots])
-            if prim.partial_vjp:  # the primitive skips the products nobody needs (MatMul)
-                sent = prim.vjp(xp, dout, values[node.output], *inputs, needs=needs, **node.attrs)
-            else:
-                sent = [g if need else None
-                        for g, need in zip(prim.vjp(xp, dout, values[node.output], *inputs, **node.attrs), needs)]
-        if steps is not None:
-            steps.append(Step(k, dout, [], []))
-        else:  # a node's output gradient is read once, here: let it go (a large network's memory)
-            grads[node.output] = None
-        for slot, x, g in zip(in_slots, inputs, sent):
-            before = grads[slot]
-            if g is not None:
-                if g.shape != x.shape:
-                    g = unbroadcast(xp, g, x.shape)
-                if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
-                    g = xp.cast(g, x.dtype)
-                grads[slot] = g if before is None else xp.add(before, g)
-            if steps is not None:
-                steps[-1].grads.append(g)
-                steps[-1].accumulated.append(before is not None and g is not None)
-    return grads

@@ -1,4 +1,5 @@
-"""MindSpore's ``context``: the execution mode and the device every new Tensor lives on.
+"""MindSpore's ``context``: the execution mode, the device every new Tensor lives on, and what the
+calling thread is recording (``recording_state``, set by the gradient transforms through tape.py).
 
 ``set_context(mode=GRAPH_MODE, device_target="GPU")`` is the document's first line. PYNATIVE_MODE
 records operations as they run; GRAPH_MODE traces a network once per input signature and replays
@@ -6,7 +7,11 @@ the recorded graph (see graph_mode.py). "CPU" computes with NumPy, "GPU" with th
 """
 from __future__ import annotations
 
+import threading
+from types import ModuleType
 from typing import Any
+
+from .backends import get_backend
 
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
@@ -41,7 +46,6 @@ def set_context(**kwargs: Any) -> None:
                              f"expected one of {sorted({'mode', 'device_target'} | _ACCEPTED_AND_STORED)}.")
         new[key] = value
     if new["device_target"] == "GPU":
-        from .backends import get_backend
         get_backend("GPU")  # fails here, at the user's call, when the GPU path cannot start
     _settings.update(new)
 
@@ -52,3 +56,23 @@ def get_context(attr_key: str) -> Any:
         raise ValueError(f"For 'get_context', the argument 'attr_key' {attr_key!r} is not recognized; "
                          f"expected one of {sorted(set(_settings) | _ACCEPTED_AND_STORED)}.")
     return _settings.get(attr_key)
+
+
+def current_backend() -> ModuleType:
+    """The backend new Tensors are created on: device_target's (backends/)."""
+    return get_backend(_settings["device_target"])
+
+
+class _Recording(threading.local):
+    """What the calling thread is recording (tape.py reads and sets it; it lives here, below
+    tensor.py, because a Tensor asks ``tracing`` before it lets its value be read). Each thread has
+    its own: a network trained in a background thread and an eager op in the notebook's thread
+    never meet on one tape."""
+
+    # The tape being recorded, or None. One at a time per thread: the grad transforms do not nest.
+    active: Any = None
+    # True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
+    tracing: bool = False
+
+
+recording_state = _Recording()

@@ -1,69 +1,64 @@
-"""The gradient transforms: one runner behind ForwardValueAndGrad, GradOperation and value_and_grad.
+"""The runner behind every gradient transform: run, seed with sens, sweep, put the gradients in place.
 
-A call (1) runs the network while a tape records (PYNATIVE_MODE) or replays the graph traced for
-this input signature (GRAPH_MODE), (2) seeds each output with its sensitivity -- ones, or the last
-positional argument when sens_param=True --, (3) runs the backward sweep and (4) picks the
-gradients MindSpore returns for the flags, in ``pick``. It keeps what a Trace needs for viz.
+(1) Run the network while a tape records it, frozen into a Graph (PYNATIVE_MODE), or replay the
+Graph traced for this input signature (GRAPH_MODE); (2) seed each output with its sensitivity; (3)
+sweep back (backward.py); (4) return the gradients in MindSpore's structure (``returned_layout``).
+What a call kept is a ``Call``, which trace.py turns into a Trace when someone asks.
 """
 from __future__ import annotations
 
 import inspect
 import weakref
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from . import context as _context
+from . import memory
 from . import tape as _tape
 from . import trace as _trace
-from .backward import (RELEASE_ABOVE_BYTES, Unread, backward, recompute, release_unread, requires_grad,
-                       unread_slots)
+from .backward import backward, requires_grad
 from .graph_mode import FloatInput, Graph, GraphCache
-from .tensor import Parameter, ParameterTuple, Tensor
+from .tensor import Tensor
+
+ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
 
 
-def check_bool(who: str, **flags: Any) -> None:
-    for name, value in flags.items():
-        if not isinstance(value, bool):
-            raise TypeError(f"For '{who}', the argument '{name}' should be bool, but got "
-                            f"{type(value).__name__} ({value!r}).")
+def returned_layout(positions: Any, n_weights: int | None, bare_weight: bool = False) -> tuple[Any, list[str]]:
+    """MindSpore's returned structure for the flags, and the label of each gradient in it: the one
+    place where flags become structure (the runner fills it, the Trace names its places with it).
 
-
-def check_weights(who: str, weights: Any, single: bool = False) -> tuple:
-    """get_by_list needs a ParameterTuple, or a list/tuple of Parameters; with ``single`` (GradOperation,
-    value_and_grad) a bare Parameter is accepted too, as MindSpore accepts it there."""
-    if single and isinstance(weights, Parameter):
-        return (weights,)
-    if isinstance(weights, Parameter) or not isinstance(weights, (ParameterTuple, list, tuple)):
-        got = "a single Parameter" if isinstance(weights, Parameter) else type(weights).__name__
-        raise TypeError(f"For '{who}', when get_by_list is True, 'weights' should be a ParameterTuple "
-                        f"(or a list or tuple of Parameters), but got {got}. "
-                        f"Use ParameterTuple(net.trainable_params()).")
-    for i, w in enumerate(weights):
-        if not isinstance(w, Parameter):
-            raise TypeError(f"For '{who}', every element of 'weights' should be a Parameter, "
-                            f"but element {i} is {type(w).__name__}.")
-    return tuple(weights)
-
-
-def pick(input_grads: Mapping | Sequence, weight_grads: Sequence | None, positions: Any,
-         bare_weight: bool = False) -> Any:
-    """MindSpore's returned structure, from the gradients of the inputs (by position) and weights.
-
-    positions is an int (the gradient of that input, a Tensor), a tuple (a tuple over those inputs)
-    or None (no input gradients). With weights: a tuple over weights alone when positions is None,
-    else ``(inputs, weights)``; ``bare_weight`` (weights given as one Parameter) puts that weight's
-    gradient in place of the tuple. ForwardValueAndGrad's flags map to this as: neither -> 0;
-    get_all -> every Tensor input; get_by_list -> None with weights; both -> every input with weights.
+    The gradients are numbered in the order they come when the structure is flattened depth-first:
+    the inputs at ``positions`` first, then the weights. In the structure an int stands for one
+    gradient, returned bare, and a slice for a tuple of them. ``positions`` is an int (that
+    input's gradient, bare), a tuple (a tuple over those inputs) or None (no input gradient);
+    ``n_weights`` is the number of weights (None: no weights); ``bare_weight`` (weights given as one
+    Parameter) puts that weight's gradient in place of the tuple. Inputs and weights together are
+    the pair ``(inputs, weights)``. ForwardValueAndGrad's flags map to this as: neither -> 0;
+    get_all -> every Tensor input; get_by_list -> None with weights; both -> every input with
+    weights. The document's get_all and get_by_list on (x, y) with one weight z:
+    ``(slice(0, 2), slice(2, 3))`` labelled ``["inputs[0]", "inputs[1]", "weights[0]"]``.
     """
-    if isinstance(positions, int):
-        chosen = input_grads[positions]
-    elif positions is not None:
-        chosen = tuple(input_grads[p] for p in positions)
-    if weight_grads is None:
-        return chosen
-    weights = weight_grads[0] if bare_weight else tuple(weight_grads)
+    def part(name: str, first: int, count: int, bare: bool) -> tuple[Any, list[str]]:
+        if bare:
+            return first, [name]
+        return slice(first, first + count), [f"{name}[{j}]" for j in range(count)]
+
+    bare_input = isinstance(positions, int)
+    n_inputs = 1 if bare_input else len(positions or ())
+    if n_weights is None:
+        return part("grad" if bare_input else "grads", 0, n_inputs, bare_input)
     if positions is None:
-        return weights
-    return chosen, weights
+        return part("grad" if bare_weight else "weights", 0, n_weights, bare_weight)
+    (inputs, in_labels), (weights, w_labels) = (part("inputs", 0, n_inputs, bare_input),
+                                                part("weights", n_inputs, n_weights, bare_weight))
+    return (inputs, weights), in_labels + w_labels
+
+
+def fill(structure: Any, grads: tuple) -> Any:
+    """``structure`` (from returned_layout) with its places filled from ``grads``, a tuple: indexing
+    a tuple with an int gives one gradient, with a slice a tuple of them."""
+    if type(structure) is tuple:  # the pair (inputs, weights)
+        return grads[structure[0]], grads[structure[1]]
+    return grads[structure]
 
 
 def _arg_names(fn: Any) -> tuple[list, int, int | None]:
@@ -103,68 +98,75 @@ class GradRunner:
         self.arg_names, self.needed, self.most = _arg_names(fn)
         self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
-        self.last: Record | None = None
+        self._layouts: dict = {}  # positions -> returned_layout(...)
+        self.last: Call | None = None
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
+        sens = None
         if self.sens_param:
             args, sens = self._split_sens(args)
-        else:
-            sens = None
         positions = self._positions(args)
-        self._check_inputs(args, positions)
+        xp = self._checked_backend(args, positions)  # the inputs' backend, found while checking them
         self._forget_last()
         mode = _context._settings["mode"]
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
+        # 1. run: the Graph of this call and the value of each of its slots
         if mode == _context.GRAPH_MODE:
-            recorded, values, replayed = self._graph(args)
-            graph = recorded
-            if graph.nbytes > RELEASE_ABOVE_BYTES:
+            graph, values, replayed = self._graph(args, xp)
+            if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
                 if "unread" not in graph.cache:
-                    graph.cache["unread"] = unread_slots(graph.nodes, _as_tuple(graph.outputs))
-                release_unread(values, graph.cache["unread"])
+                    graph.cache["unread"] = memory.unread_slots(graph.nodes, _as_tuple(graph.outputs))
+                memory.release_unread(values, graph.cache["unread"])
         else:
             tape, out, _ = self._record(args, tracing=False)
-            recorded = _Recorded(tape, self._output_slots(tape, out))
-            values, replayed = tape.values, False
-            if tape.nbytes > RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
+            graph, values, replayed = Graph(tape, self._output_slots(tape, out)), tape.values, False
+            if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
                 tape.tensors = tape.slot_of = None
-                release_unread(values, unread_slots(tape.nodes, _as_tuple(recorded.outputs)))
+                memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
 
-        xp = self._backend(args)
-        out_slots = recorded.outputs
-        is_tuple = isinstance(out_slots, tuple)
-        slots = out_slots if is_tuple else (out_slots,)
-        outputs = [Tensor._make(values[s], xp) for s in slots]
-        seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
-        requires = self._requires(recorded, positions, mode, weight_inputs)
-        grads = backward(xp, recorded.nodes, values, seeds, requires=requires)
+        # 2. seed each output with its sensitivity; 3. sweep back
+        is_tuple = isinstance(graph.outputs, tuple)
+        out_slots = graph.outputs if is_tuple else (graph.outputs,)
+        outputs = [Tensor._make(values[s], xp) for s in out_slots]
+        seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
+        requires = self._requires(graph, positions, mode, weight_inputs)
+        grads = backward(xp, graph.nodes, values, seeds, requires=requires)
 
-        get = recorded.input_slots.get
-        wanted = positions if isinstance(positions, tuple) else () if positions is None else (positions,)
-        input_grads = {i: self._grad(xp, grads, get(i), args[i]) for i in wanted}
-        weight_grads = None
+        # 4. the returned gradients, where MindSpore puts them
+        layout = self._layouts.get(positions)
+        if layout is None:
+            layout = self._layouts[positions] = returned_layout(
+                positions, None if self.weights is None else len(self.weights), self.bare_weight)
+        wanted = (positions,) if isinstance(positions, int) else positions or ()
+        input_slot, weight_slot = self._slot_lookups(graph, args, weight_inputs)
+        flat = [self._grad(xp, grads, input_slot(i), args[i]) for i in wanted]
         if self.weights is not None:
-            get = recorded.param_slots.get
-            if weight_inputs:  # a weight passed as an input too: the tape met it there, as that input
-                at = {id(args[i]): recorded.input_slots.get(i) for i in weight_inputs}
-                get = lambda key, get=get: at[key] if key in at else get(key)  # noqa: E731
-            weight_grads = [self._grad(xp, grads, get(id(w)), w) for w in self.weights]
-        result = pick(input_grads, weight_grads, positions, self.bare_weight)
+            flat += [self._grad(xp, grads, weight_slot(id(w)), w) for w in self.weights]
+        result = fill(layout[0], tuple(flat))
 
-        self.last = record = Record(self, recorded, values, seeds, mode, replayed, xp,
-                                    weight_grads is not None, positions, requires)
-        _trace._last = weakref.ref(record)  # weakly: what the user let go of is not kept (trace.py)
+        self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1],
+                                (wanted, input_slot, weight_slot))
+        _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
-    def _graph(self, args: tuple) -> tuple[Graph, list, bool]:
+    def _slot_lookups(self, graph: Graph, args: tuple, weight_inputs: tuple) -> tuple[Any, Any]:
+        """Where the returned gradients are: input position -> slot, id(weight) -> slot (None where
+        the tensor is not in the graph: its gradient is zeros)."""
+        weight_slot = graph.param_slots.get
+        if weight_inputs:  # a weight passed as an input too: the tape met it there, as that input
+            at = {id(args[i]): graph.input_slots.get(i) for i in weight_inputs}
+            weight_slot = lambda key, get=weight_slot: at[key] if key in at else get(key)  # noqa: E731
+        return graph.input_slots.get, weight_slot
+
+    def _graph(self, args: tuple, xp: Any) -> tuple[Graph, list, bool]:
         """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
         values of its slots and whether it was replayed."""
         graphs = self.graphs
         graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
-            return graph, graph.replay(self._backend(args), args), True
+            return graph, graph.replay(xp, args), True
         tape, out, read = self._record(args, tracing=True)
         graph = Graph(tape, self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
@@ -176,39 +178,35 @@ class GradRunner:
         return tuple([i for i, a in enumerate(args) if id(a) in self.weight_ids])
 
     def _forget_last(self) -> None:
-        """Let the previous call's intermediate arrays go before this call makes its own, so that
-        their memory is reused rather than handed back to the system and faulted in again (a large
-        network's step). Its Record stays, and its Trace can still be built (they are computed
-        again from its leaves): a call that fails changes nothing. A small call keeps them all."""
+        """Let the previous call's intermediate arrays go before this call makes its own (memory.py).
+        Its Call stays, and its Trace can still be built (they are computed again from its leaves):
+        a call that fails changes nothing. A small call keeps them all."""
         last = self.last
-        if last is not None and last._trace is None and last.recorded.nbytes > RELEASE_ABOVE_BYTES:
-            values = last.parts[0]
-            for node in last.recorded.nodes:
-                if not isinstance(values[node.output], Unread):
-                    values[node.output] = Unread(values[node.output])
+        if last is not None and last._trace is None and last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            memory.release_outputs(last.values, last.graph.nodes)
 
-    def _requires(self, recorded: Any, positions: Any, mode: int, weight_inputs: tuple = ()) -> list | None:
+    def _requires(self, graph: Any, positions: Any, mode: int, weight_inputs: tuple = ()) -> list | None:
         """The slots whose gradient is needed for the returned ones; None when every leaf is wanted."""
         if mode == _context.GRAPH_MODE:  # a static graph: work it out once
             key = ("requires", positions, weight_inputs)
-            if key not in recorded.cache:
-                recorded.cache[key] = self._work_out_requires(recorded, positions, weight_inputs)
-            return recorded.cache[key]
-        return self._work_out_requires(recorded, positions, weight_inputs)
+            if key not in graph.cache:
+                graph.cache[key] = self._work_out_requires(graph, positions, weight_inputs)
+            return graph.cache[key]
+        return self._work_out_requires(graph, positions, weight_inputs)
 
-    def _work_out_requires(self, recorded: Any, positions: Any, weight_inputs: tuple = ()) -> list | None:
-        params = recorded.param_slots
-        if (isinstance(positions, tuple) and len(positions) == len(recorded.input_slots)
-                and len(params) + len(positions) == len(recorded.leaves) and params.keys() == self.weight_ids):
+    def _work_out_requires(self, graph: Any, positions: Any, weight_inputs: tuple = ()) -> list | None:
+        params = graph.param_slots
+        if (isinstance(positions, tuple) and len(positions) == len(graph.input_slots)
+                and len(params) + len(positions) == len(graph.leaves) and params.keys() == self.weight_ids):
             return None  # every leaf is wanted (the document's get_all with get_by_list): nothing to skip
-        wanted = [recorded.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
-                  if p in recorded.input_slots]
-        wanted += [recorded.input_slots[p] for p in weight_inputs if p in recorded.input_slots]
+        wanted = [graph.input_slots[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
+                  if p in graph.input_slots]
+        wanted += [graph.input_slots[p] for p in weight_inputs if p in graph.input_slots]
         if self.weights is not None:
             wanted += [params[id(w)] for w in self.weights if id(w) in params]
-        if len(wanted) == len(recorded.leaves):
+        if len(wanted) == len(graph.leaves):
             return None
-        return requires_grad(recorded.nodes, recorded.size, wanted)
+        return requires_grad(graph.nodes, graph.size, wanted)
 
     # -- pieces ---------------------------------------------------------------------------------
     def _positions(self, args: tuple) -> Any:
@@ -217,7 +215,7 @@ class GradRunner:
         input, when it is a number, gives the empty tuple."""
         positions = self.positions
         if positions is ALL_INPUTS:
-            return tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+            return tuple([i for i, a in enumerate(args) if isinstance(a, Tensor)])  # a list: no generator to resume
         if isinstance(positions, int):
             if positions < len(args) and not isinstance(args[positions], Tensor):
                 return ()
@@ -236,7 +234,9 @@ class GradRunner:
                             f"but got {len(args)} argument(s) in all.")
         return args[:-1], args[-1]
 
-    def _check_inputs(self, args: tuple, positions: Any) -> None:
+    def _checked_backend(self, args: tuple, positions: Any) -> Any:
+        """The backend of the input tensors, checked to be one (the context's when there is none);
+        a gradient position past the inputs is refused."""
         backend = None
         for a in args:
             if isinstance(a, Tensor):
@@ -247,20 +247,12 @@ class GradRunner:
                                        f"{', '.join(a.device for a in args if isinstance(a, Tensor))}. Move a "
                                        f"tensor explicitly with Tensor(x.asnumpy()) after "
                                        f"context.set_context(device_target=...).")
-        if positions == () or (positions == 0 and args and isinstance(args[0], Tensor)):
-            return
-        for p in (positions,) if isinstance(positions, int) else (positions or ()):
-            if p >= len(args):
-                raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
-                                 f"but the network got {len(args)} input(s).")
-
-    @staticmethod
-    def _backend(args: tuple) -> Any:
-        for a in args:
-            if isinstance(a, Tensor):
-                return a._backend
-        from . import backends
-        return backends.current()
+        if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
+            for p in (positions,) if isinstance(positions, int) else (positions or ()):
+                if p >= len(args):
+                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                                     f"but the network got {len(args)} input(s).")
+        return backend if backend is not None else _context.current_backend()
 
     def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
         """Run the network once while a fresh tape records it. Nothing is left behind on error.
@@ -363,182 +355,31 @@ def _as_tuple(slots: Any) -> tuple:
     return slots if isinstance(slots, tuple) else (slots,)
 
 
-class _Recorded:
-    """A PYNATIVE tape seen through the same attributes as a GRAPH_MODE Graph."""
+class Call:
+    """What one call kept, for its Trace (built by trace.py only when someone asks for it): the
+    Graph and the value of each of its slots, the seeds, the mode, whether a GRAPH_MODE graph was
+    replayed, the backend, which slots required a gradient (None: all), and the label of each
+    returned gradient in returned_layout's order with what finds its slot (``slots``)."""
 
-    __slots__ = ("nodes", "leaves", "scopes", "outputs", "input_slots", "param_slots", "size", "nbytes")
+    __slots__ = ("runner", "graph", "values", "seeds", "mode", "replayed", "xp", "requires", "labels", "_where",
+                 "_trace", "__weakref__")
 
-    def __init__(self, tape: _tape.Tape, outputs: Any) -> None:
-        self.nodes, self.leaves, self.scopes, self.outputs = tape.nodes, tape.leaves, tape.scopes, outputs
-        self.size, self.nbytes = len(tape.values), tape.nbytes
-        self.input_slots, self.param_slots = tape.inputs, tape.params
-
-
-class Record:
-    """What one call kept, turned into a Trace only when someone asks for it."""
-
-    __slots__ = ("runner", "recorded", "parts", "_trace", "__weakref__")
-
-    def __init__(self, runner: GradRunner, recorded: Any, values, seeds, mode, replayed, xp,
-                 with_weights, positions, requires) -> None:
-        self.runner = runner
-        self.recorded = recorded
-        self.parts = (values, seeds, mode, replayed, xp, with_weights, positions, requires)
+    def __init__(self, runner: GradRunner, graph: Graph, values: list, seeds: dict, mode: int, replayed: bool,
+                 xp: Any, requires: list | None, labels: list, where: tuple) -> None:
+        self.runner, self.graph, self.values, self.seeds = runner, graph, values, seeds
+        self.mode, self.replayed, self.xp, self.requires = mode, replayed, xp, requires
+        self.labels = labels
+        self._where = where  # (input positions, input_slot, weight_slot): worked out when asked, not per call
         self._trace: _trace.Trace | None = None
+
+    @property
+    def slots(self) -> list:
+        """The slot of each returned gradient, in returned_layout's order (None: not in the graph)."""
+        wanted, input_slot, weight_slot = self._where
+        weights = self.runner.weights
+        return [input_slot(i) for i in wanted] + ([] if weights is None else [weight_slot(id(w)) for w in weights])
 
     def trace(self) -> _trace.Trace:
         if self._trace is None:
-            self._trace = self._build()
+            self._trace = _trace.build(self)
         return self._trace
-
-    def _build(self) -> _trace.Trace:
-        values, seeds, mode, replayed, xp, with_weights, positions, requires = self.parts
-        rec = self.recorded
-        values = recompute(xp, rec.nodes, values)  # what a large call let go, computed again
-        steps: list = []  # the sweep again, now keeping every step: same arrays in, same gradients out
-        grads = backward(xp, rec.nodes, values, seeds, steps, requires)
-        nodes, leaves, scopes, input_slots = rec.nodes, rec.leaves, rec.scopes, rec.input_slots
-        out_slots = rec.outputs if isinstance(rec.outputs, tuple) else (rec.outputs,)
-        runner = self.runner
-        host = xp.to_numpy
-        producer = {n.output: k for k, n in enumerate(nodes)}
-        returned: dict[int, str] = {}
-        wanted = [positions] if isinstance(positions, int) else list(positions or ())
-        prefix_in = "inputs" if with_weights and positions is not None else "grads"
-        for j, p in enumerate(wanted):  # j: where the call's tuple of input gradients holds it
-            if p in input_slots:
-                returned[input_slots[p]] = f"{prefix_in}[{j}]" if not isinstance(positions, int) else (
-                    "inputs" if with_weights else "grad")
-        if runner.weights is not None:
-            param_slots = {id(leaf.param): s for s, leaf in leaves.items() if leaf.role == "parameter"}
-            for j, w in enumerate(runner.weights):
-                if id(w) in param_slots:
-                    returned[param_slots[id(w)]] = (("grad" if positions is None else "weights")
-                                                    if runner.bare_weight else f"weights[{j}]")
-        tensors = []
-        for slot, value in enumerate(values):
-            leaf = leaves.get(slot)
-            role = leaf.role if leaf is not None else "intermediate"
-            role = "input" if role == "scalar" else role  # a Python float argument, an input of the graph
-            name = ""
-            index = None
-            if role == "input":
-                index = leaf.index
-                name = runner.arg_names[index] if index < len(runner.arg_names) else f"input{index}"
-            elif role == "parameter":
-                name = leaf.param.name
-            g = grads[slot]
-            tensors.append(_trace.TensorInfo(
-                id=slot, role=role, name=name, shape=tuple(value.shape), dtype=_dtype_name(value),
-                value=host(value), grad=None if g is None else host(g), producer=producer.get(slot),
-                input_index=index, output_index=out_slots.index(slot) if slot in out_slots else None,
-                returned_as=returned.get(slot)))
-        node_infos = [_trace.NodeInfo(id=k, op=n.prim.name, attrs={**n.prim.attributes(), **_plain(n.attrs)},
-                                      inputs=list(n.inputs), output=n.output, scope=n.scope)
-                      for k, n in enumerate(nodes)]
-        scope_infos = _scopes(runner.fn, scopes)
-        step_infos = [_trace.StepInfo(index=i, node=s.node, dout=host(s.dout),
-                                      grads=[None if g is None else host(g) for g in s.grads],
-                                      accumulated=list(s.accumulated)) for i, s in enumerate(steps)]
-        return _trace.Trace(
-            tensors=tensors, nodes=node_infos, scopes=scope_infos, steps=step_infos,
-            outputs=list(out_slots), sens=[host(seeds[s]) for s in dict.fromkeys(out_slots) if s in seeds],
-            flags=dict(runner.flags), mode="GRAPH_MODE" if mode == _context.GRAPH_MODE else "PYNATIVE_MODE",
-            device=xp.name, replayed=replayed)
-
-
-def _dtype_name(array: Any) -> str:
-    from .dtype import from_numpy
-    return from_numpy(array.dtype).name
-
-
-def _plain(attrs: dict) -> dict:
-    return {k: (str(v) if k == "dtype" else v) for k, v in attrs.items()}
-
-
-def _scopes(fn: Any, scopes: list) -> list:
-    """Name each recorded scope by the cell's attribute path inside the network."""
-    paths: dict[int, str] = {}
-    if hasattr(fn, "cells_and_names"):
-        for path, cell in fn.cells_and_names():
-            paths.setdefault(id(cell), path)
-    infos = []
-    for i, (cell, parent) in enumerate(scopes):
-        if cell is None:
-            infos.append(_trace.ScopeInfo(id=i, parent=parent, path="", cell=""))
-        else:
-            infos.append(_trace.ScopeInfo(id=i, parent=parent, path=paths.get(id(cell), type(cell).__name__),
-                                          cell=type(cell).__name__))
-    return infos
-
-
-# -- the public transforms ------------------------------------------------------------------------
-
-class GradOperation:
-    """``GradOperation(get_all, get_by_list, sens_param)(network, weights)(*inputs)`` -> gradients."""
-
-    def __init__(self, get_all: bool = False, get_by_list: bool = False, sens_param: bool = False) -> None:
-        check_bool("GradOperation", get_all=get_all, get_by_list=get_by_list, sens_param=sens_param)
-        self.get_all, self.get_by_list, self.sens_param = get_all, get_by_list, sens_param
-
-    def __call__(self, fn: Any, weights: Any = None) -> Any:
-        w = None
-        if self.get_by_list:
-            if weights is None and hasattr(fn, "trainable_params"):
-                # MindSpore 2.10 PYNATIVE_MODE differentiates the network's trainable parameters here
-                # (its GRAPH_MODE returns an empty tuple); mini_autograd follows PYNATIVE_MODE.
-                weights = ParameterTuple(fn.trainable_params())
-            w = check_weights("GradOperation", weights, single=True)
-        runner = GradRunner(fn, "GradOperation", positions_for(self.get_all, self.get_by_list), w, self.sens_param,
-                            flags={"get_all": self.get_all, "get_by_list": self.get_by_list,
-                                   "sens_param": self.sens_param},
-                            bare_weight=isinstance(weights, Parameter))
-
-        def grad_fn(*args: Any) -> Any:
-            return runner(*args)[1]
-
-        grad_fn.runner = runner  # type: ignore[attr-defined]
-        return grad_fn
-
-
-ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
-
-
-def positions_for(get_all: bool, get_by_list: bool) -> Any:
-    """ForwardValueAndGrad's flags as input positions (ALL_INPUTS for get_all)."""
-    if get_all:
-        return ALL_INPUTS
-    return None if get_by_list else 0
-
-
-def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux: bool = False) -> Any:
-    """MindSpore 2.x's functional form: ``value_and_grad(fn, grad_position, weights)(*inputs)``
-    returns ``(value, grads)``; grads of the inputs at grad_position (an int or a tuple; None for
-    none) and, when weights are given, ``(input_grads, weight_grads)``."""
-    check_bool("value_and_grad", has_aux=has_aux)
-    if grad_position is None and weights is None:
-        raise ValueError("For 'value_and_grad', 'grad_position' and 'weights' cannot both be None: "
-                         "there would be nothing to differentiate.")
-    if grad_position is not None:
-        ps = (grad_position,) if isinstance(grad_position, int) else grad_position
-        if ps == ():
-            raise ValueError("For 'value_and_grad', 'grad_position' should be an int or a non-empty tuple of "
-                             "ints, but got (); use grad_position=None to differentiate the weights only.")
-        if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
-                isinstance(p, int) and not isinstance(p, bool) for p in ps):
-            raise TypeError(f"For 'value_and_grad', 'grad_position' should be a non-negative int or a tuple "
-                            f"of them, but got {grad_position!r}.")
-        if any(p < 0 for p in ps):  # MindSpore: ValueError "grad_position must be >= 0."
-            raise ValueError(f"For 'value_and_grad', 'grad_position' must be >= 0, but got {grad_position!r}.")
-    w = None
-    if weights is not None:
-        w = check_weights("value_and_grad", weights, single=True)
-    runner = GradRunner(fn, "value_and_grad", grad_position, w, False, has_aux=has_aux,
-                        flags={"grad_position": grad_position, "has_aux": has_aux},
-                        bare_weight=isinstance(weights, Parameter), collapse_one=True)
-
-    def vg_fn(*args: Any) -> Any:
-        return runner(*args)
-
-    vg_fn.runner = runner  # type: ignore[attr-defined]
-    return vg_fn

@@ -1,4 +1,4 @@
-"""GRAPH_MODE: a tape kept as a static graph, traced once per input signature and replayed.
+"""The Graph (a frozen tape, in both modes) and GRAPH_MODE: traced once per input signature and replayed.
 
 Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
 replaying refills inputs, parameters' current values and Python float arguments (FloatInput), and
@@ -124,35 +124,36 @@ for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __
 
 
 class Graph:
-    """A finished tape: nodes, leaves, where the outputs are and the constants' values (the other
-    values come from each replay)."""
+    """A finished tape, frozen: the middle of the chain Tape (recording) -> Graph -> Trace, in both
+    modes. Nodes, leaves, where the outputs are, the slots of the inputs and parameters, and the
+    constants' and float arguments' slots (``constants`` keep their values; the other values come
+    from each replay). PYNATIVE_MODE makes one per call and reads its values off the tape, so making
+    one only takes what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
 
-    __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
-                 "input_slots", "param_slots", "cache", "nbytes", "scalars")
+    __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
+                 "cache", "nbytes", "scalars")
 
-    def __init__(self, tape: Tape, outputs: tuple) -> None:
+    def __init__(self, tape: Tape, outputs: Any) -> None:
         self.nodes = tape.nodes
         self.size = len(tape.values)
-        self.leaves = tape.leaves
+        self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter, constant or scalar)
         self.scopes = tape.scopes
-        self.outputs = outputs
+        self.outputs = outputs  # a slot, or a tuple of slots for a network returning a tuple
         self.input_slots = tape.inputs  # input position -> slot
         self.param_slots = tape.params  # id(parameter) -> slot
+        self.constants = tape.constants  # (slot, value)
+        self.scalars = tape.scalars  # (slot, float argument's position, dtype)
         self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
-        self.cache: dict = {}  # what the call works out from the static graph (see grad.GradRunner)
-        self.inputs = [(s, leaf.index) for s, leaf in tape.leaves.items() if leaf.role == "input"]
-        self.params = [(s, leaf.param) for s, leaf in tape.leaves.items() if leaf.role == "parameter"]
-        self.constants = [(s, tape.values[s]) for s, leaf in tape.leaves.items() if leaf.role == "constant"]
-        self.scalars = [(s, leaf.index, tape.values[s].dtype) for s, leaf in tape.leaves.items()
-                        if leaf.role == "scalar"]
+        self.cache: dict = {}  # what the runner works out once from a static graph (grad.GradRunner)
 
     def replay(self, xp: Any, args: tuple) -> list:
         """Values of every slot for new inputs and the parameters' current values."""
         values: list = [None] * self.size
-        for slot, index in self.inputs:
+        for index, slot in self.input_slots.items():
             values[slot] = args[index]._data
-        for slot, param in self.params:
-            values[slot] = param._data
+        leaves = self.leaves
+        for slot in self.param_slots.values():
+            values[slot] = leaves[slot].param._data
         for slot, value in self.constants:
             values[slot] = value
         for slot, index, dtype in self.scalars:

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .tensor import Tensor
+
 _rng = np.random.default_rng()
 
 
@@ -23,7 +25,6 @@ def set_seed(seed: int) -> None:
 
 def initialize(init: Any, shape: tuple, dtype: Any = np.float32, fan_in: int | None = None) -> np.ndarray:
     """An array of ``shape`` from a name, a number, a NumPy array or a Tensor."""
-    from .tensor import Tensor
     if isinstance(init, Tensor):
         value = init.asnumpy()
     elif isinstance(init, np.ndarray):

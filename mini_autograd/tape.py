@@ -2,15 +2,15 @@
 
 Recording order is already a topological order, so backward.py walks the nodes in reverse with a
 plain loop. Tensors are numbered by *slot*, in the order the tape first meets them; a slot's value
-is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such; GRAPH_MODE
-keeps a finished tape as a static graph and replays it (graph_mode.py).
+is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such. A finished
+tape is frozen into a Graph (graph_mode.py), which GRAPH_MODE keeps and replays.
 """
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from .context import recording_state
 from .tensor import Parameter, Tensor
 
 
@@ -42,7 +42,7 @@ class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
     __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params",
-                 "nbytes")
+                 "constants", "scalars", "nbytes")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -54,6 +54,8 @@ class Tape:
         self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
         self.inputs: dict[int, int] = {}  # input position -> slot
         self.params: dict[int, int] = {}  # id(parameter) -> slot
+        self.constants: list = []  # (slot, value): kept by a GRAPH_MODE graph, the same on every replay
+        self.scalars: list = []  # (slot, position, dtype) of the Python float arguments (GRAPH_MODE)
         self.nbytes = 0  # what the nodes' outputs hold
 
     def add_input(self, tensor: Tensor, index: int) -> int:
@@ -62,7 +64,9 @@ class Tape:
 
     def add_scalar(self, tensor: Tensor, index: int) -> int:
         """GRAPH_MODE: ``tensor`` holds the Python float argument ``index``; replays refill it."""
-        return self._new_slot(tensor, Leaf("scalar", index))
+        slot = self._new_slot(tensor, Leaf("scalar", index))
+        self.scalars.append((slot, index, tensor._data.dtype))
+        return slot
 
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
@@ -72,6 +76,7 @@ class Tape:
                 slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", param=tensor))
             else:
                 slot = self._new_slot(tensor, Leaf("constant"))
+                self.constants.append((slot, tensor._data))
         return slot
 
     def _new_slot(self, tensor: Tensor, leaf: Leaf | None) -> int:
@@ -84,8 +89,9 @@ class Tape:
         return slot
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
-        get = self.slot_of.get
-        in_slots = tuple([get(id(t)) for t in inputs])
+        # The slot of each input. map rather than a comprehension: on Python 3.11 a comprehension is a
+        # function call of its own, and this line runs once per operation recorded.
+        in_slots = tuple(map(self.slot_of.get, map(id, inputs)))
         if None in in_slots:  # a parameter or constant met for the first time
             in_slots = tuple([self.slot(t) for t in inputs])
         out = len(self.values)
@@ -103,17 +109,9 @@ class Tape:
         return previous
 
 
-class _Recording(threading.local):
-    """What the current thread is recording. Each thread has its own: a network trained in a
-    background thread and an eager op in the notebook's thread never meet on one tape."""
-
-    # The tape being recorded, or None. One at a time per thread: the grad transforms do not nest.
-    active: Tape | None = None
-    # True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
-    tracing: bool = False
-
-
-state = _Recording()
+# What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below
+# tensor.py, which reads ``tracing``; tape.state is that same object.
+state = recording_state
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 A Tensor wraps one array of its backend (NumPy for "CPU") and is never changed in place, so the
 tape, a Trace and the user can share its array. Every operator (``+ - * / @``, ``.sum()``, ...)
-goes through a primitive in ops/, which is what lets the tape record it.
+goes through a primitive in ops/, which is what lets the tape record it: operators.py binds them.
 """
 from __future__ import annotations
 
@@ -10,15 +10,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from . import context as _context
 from . import dtype as _dtype
-
-# The primitives module (ops/math_ops.py) binds itself here on import; the operators below use it.
-_P: Any = None
-
-
-def _backends():
-    from . import backends
-    return backends
 
 
 class Tensor:
@@ -46,7 +39,7 @@ class Tensor:
         if dtype is not None:
             host = host.astype(_dtype.to_numpy(dtype))
         _dtype.from_numpy(host.dtype)  # TypeError for dtypes MindSpore cannot hold
-        backend = _backends().current()
+        backend = _context.current_backend()
         self._data = backend.asarray(host)
         self._backend = backend
 
@@ -119,117 +112,10 @@ class Tensor:
             raise TypeError("len() of a 0-d Tensor is not defined.")
         return self._data.shape[0]
 
-    # -- comparisons: elementwise, a Bool tensor, as in MindSpore. A Tensor stays hashable (by
-    # identity, as MindSpore's): dicts and sets of tensors find a tensor by ``is`` first. ---------
-    def __eq__(self, other: Any) -> Any:
-        if isinstance(other, (Tensor, bool, int, float)) or getattr(other, "_graph_float_input", False):
-            return _P.EQUAL(self, other)
-        return NotImplemented  # None, a string, a list: Python's identity test, False (as MindSpore)
-
-    def __ne__(self, other: Any) -> Any:
-        if isinstance(other, (Tensor, bool, int, float)) or getattr(other, "_graph_float_input", False):
-            return _P.NOT_EQUAL(self, other)
-        return NotImplemented
-
-    __hash__ = object.__hash__
-
-    # -- operators: each one a primitive, so the tape sees it ---------------------------------------
-    def __add__(self, other: Any) -> "Tensor":
-        return _P.ADD(self, other)
-
-    def __radd__(self, other: Any) -> "Tensor":
-        return _P.ADD(other, self)
-
-    def __sub__(self, other: Any) -> "Tensor":
-        return _P.SUB(self, other)
-
-    def __rsub__(self, other: Any) -> "Tensor":
-        return _P.SUB(other, self)
-
-    def __mul__(self, other: Any) -> "Tensor":
-        return _P.MUL(self, other)
-
-    def __rmul__(self, other: Any) -> "Tensor":
-        return _P.MUL(other, self)
-
-    def __truediv__(self, other: Any) -> "Tensor":
-        return _P.DIV(self, other)
-
-    def __rtruediv__(self, other: Any) -> "Tensor":
-        return _P.DIV(other, self)
-
-    def __matmul__(self, other: Any) -> "Tensor":
-        return _P.MATMUL(self, other)
-
-    def __rmatmul__(self, other: Any) -> "Tensor":
-        return _P.MATMUL(other, self)
-
-    def __pow__(self, exponent: Any) -> "Tensor":
-        if getattr(exponent, "_graph_float_input", False):  # GRAPH_MODE: Pow keeps its exponent as a setting
-            exponent = exponent.read_value()
-        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
-            return _P.SQUARE(self)
-        return _P.POW(self, exponent)
-
-    def __gt__(self, other: Any) -> "Tensor":
-        return _P.GREATER(self, other)
-
-    def __lt__(self, other: Any) -> "Tensor":
-        return _P.GREATER(other, self)
-
-    def __ge__(self, other: Any) -> "Tensor":
-        return _P.GREATER_EQUAL(self, other)
-
-    def __le__(self, other: Any) -> "Tensor":
-        return _P.GREATER_EQUAL(other, self)
-
-    def __neg__(self) -> "Tensor":
-        return _P.NEG(self)
-
-    # -- methods ------------------------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return (_P.SUM_KEEP if keepdims else _P.SUM)(self, () if axis is None else axis)
-
-    def mean(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return (_P.MEAN_KEEP if keep_dims else _P.MEAN)(self, () if axis is None else axis)
-
-    def reshape(self, *shape: Any) -> "Tensor":
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _P.RESHAPE(self, shape)
-
-    def squeeze(self, axis: Any = None) -> "Tensor":
-        shape = self.shape
-        if isinstance(axis, np.integer):  # np.int64(1), as MindSpore accepts
-            axis = int(axis)
-        axes = [i for i, n in enumerate(shape) if n == 1] if axis is None else \
-            [int(a) if isinstance(a, np.integer) else a for a in ((axis,) if isinstance(axis, int) else axis)]
-        for a in axes:
-            if isinstance(a, bool) or not isinstance(a, int) or not -len(shape) <= a < len(shape):
-                raise ValueError(f"For 'squeeze', 'axis' should be in [{-len(shape)}, {len(shape)}) for shape "
-                                 f"{list(shape)}, but got {axis!r}.")
-        axes = [a % len(shape) for a in axes]
-        for a in axes:
-            if shape[a] != 1:
-                raise ValueError(f"For 'squeeze', axis {a} should have length 1, but the shape is {list(shape)}.")
-        return _P.RESHAPE(self, tuple(n for i, n in enumerate(shape) if i not in axes))
-
-    def transpose(self, *axes: Any) -> "Tensor":
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        return _P.TRANSPOSE(self, axes)
-
-    @property
-    def T(self) -> "Tensor":  # noqa: N802 (MindSpore's name)
-        return self.transpose()
-
-    def astype(self, dtype: Any) -> "Tensor":
-        return _P.CAST(self, dtype)
-
-    def copy(self) -> "Tensor":
-        return Tensor._make(self._data, self._backend)
+    # Operators (``+ - * / @ ** == < ...``) and the methods that run a primitive (``sum``, ``mean``,
+    # ``reshape``, ``squeeze``, ``transpose``, ``T``, ``astype``) are bound to Tensor in operators.py,
+    # where the primitives are: each one goes through a primitive, so the tape sees it.
+    __hash__ = object.__hash__  # by identity, as MindSpore's (``==`` is elementwise)
 
 
 class Parameter(Tensor):
@@ -337,8 +223,7 @@ def _flatten(data: Any) -> Iterable[Any]:
 
 
 def _refuse_while_tracing(what: str) -> None:
-    from . import tape
-    if tape.state.tracing:
+    if _context.recording_state.tracing:
         raise RuntimeError(f"GRAPH_MODE traces construct() once and replays the recorded graph, so {what} "
                            f"inside construct() cannot be traced: the value is not known to the graph. "
                            f"Use context.set_context(mode=context.PYNATIVE_MODE) to run Python control "

@@ -1,9 +1,9 @@
 """The Trace: plain data describing one gradient call, for viz and for learners to inspect.
 
-It holds every tensor of the recorded graph (its role -- input i, parameter name, constant or
-intermediate --, shape, dtype, value and gradient as NumPy arrays), every node, the sensitivity,
-the backward steps in order and which gradients the call returned. It is built on first access
-from what the call kept, so a call that nobody inspects pays nothing for it.
+Last of the chain Tape (recording) -> Graph (frozen) -> Trace: every tensor of the Graph (role, name,
+shape, dtype, value and gradient as NumPy arrays), every node, the sensitivity, the backward steps
+and the returned gradients. ``build`` makes it from a grad.Call on first access, so a call that
+nobody inspects pays nothing for it.
 """
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from . import context as _context
+from .backward import backward
+from .dtype import from_numpy
+from .memory import recompute
 
 
 @dataclass
@@ -67,7 +72,12 @@ class Trace:
     mode: str  # "PYNATIVE_MODE" or "GRAPH_MODE"
     device: str
     replayed: bool = False  # GRAPH_MODE: True when the call replayed an already traced graph
-    extra: dict = field(default_factory=dict)
+    # The returned gradients, in the order they appear when the returned structure is flattened
+    # depth-first: (label, tensor id) each, the label naming the place ("grad", "grads[0]",
+    # "inputs[1]", "weights[0]", grad.returned_layout), the id None where that gradient's tensor is
+    # not in the graph (a weight the network never read: its gradient is zeros). With it viz can
+    # flatten a result without knowing the flags.
+    returned: list = field(default_factory=list)
 
     def tensor(self, name: str) -> TensorInfo:
         """The tensor named ``name`` (an input's argument name or a parameter's name)."""
@@ -77,7 +87,7 @@ class Trace:
         raise KeyError(f"no tensor named {name!r} in this trace; names: {[t.name for t in self.tensors if t.name]}")
 
 
-# A weak reference to what the most recent call kept (grad.Record): its transform holds it, so
+# A weak reference to what the most recent call kept (grad.Call): its transform holds it, so
 # deleting the transform (and the network and inputs) lets all of it go, Trace included.
 _last: Any = None
 
@@ -89,3 +99,69 @@ def last_trace() -> Trace | None:
     return None if record is None else record.trace()
 
 
+
+
+def build(call: Any) -> Trace:
+    """The Trace of a grad.Call: its values (computed again where a large call let them go,
+    memory.py), the sweep run again keeping every step (same arrays in, same gradients out), and
+    every tensor and node described as plain data."""
+    graph, xp, runner = call.graph, call.xp, call.runner
+    values = recompute(xp, graph.nodes, call.values)
+    steps: list = []
+    grads = backward(xp, graph.nodes, values, call.seeds, steps, call.requires)
+    out_slots = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+    host = xp.to_numpy
+    producer = {n.output: k for k, n in enumerate(graph.nodes)}
+    returned = list(zip(call.labels, call.slots))
+    returned_as: dict[int, str] = {}
+    for label, slot in returned:
+        if slot is not None:
+            returned_as.setdefault(slot, label)  # a weight passed as an input too: named as the input
+    tensors = []
+    for slot, value in enumerate(values):
+        leaf = graph.leaves.get(slot)
+        role = leaf.role if leaf is not None else "intermediate"
+        role = "input" if role == "scalar" else role  # a Python float argument, an input of the graph
+        name = ""
+        index = None
+        if role == "input":
+            index = leaf.index
+            name = runner.arg_names[index] if index < len(runner.arg_names) else f"input{index}"
+        elif role == "parameter":
+            name = leaf.param.name
+        g = grads[slot]
+        tensors.append(TensorInfo(
+            id=slot, role=role, name=name, shape=tuple(value.shape), dtype=from_numpy(value.dtype).name,
+            value=host(value), grad=None if g is None else host(g), producer=producer.get(slot),
+            input_index=index, output_index=out_slots.index(slot) if slot in out_slots else None,
+            returned_as=returned_as.get(slot)))
+    nodes = [NodeInfo(id=k, op=n.prim.name, attrs={**n.prim.attributes(), **_plain(n.attrs)},
+                      inputs=list(n.inputs), output=n.output, scope=n.scope)
+             for k, n in enumerate(graph.nodes)]
+    step_infos = [StepInfo(index=i, node=s.node, dout=host(s.dout), grads=[None if g is None else host(g) for g in s.grads],
+                           accumulated=list(s.accumulated)) for i, s in enumerate(steps)]
+    return Trace(
+        tensors=tensors, nodes=nodes, scopes=_scopes(runner.fn, graph.scopes), steps=step_infos,
+        outputs=list(out_slots), sens=[host(call.seeds[s]) for s in dict.fromkeys(out_slots) if s in call.seeds],
+        flags=dict(runner.flags), mode="GRAPH_MODE" if call.mode == _context.GRAPH_MODE else "PYNATIVE_MODE",
+        device=xp.name, replayed=call.replayed, returned=returned)
+
+
+def _plain(attrs: dict) -> dict:
+    return {k: (str(v) if k == "dtype" else v) for k, v in attrs.items()}
+
+
+def _scopes(fn: Any, scopes: list) -> list:
+    """Name each recorded scope by the cell's attribute path inside the network."""
+    paths: dict[int, str] = {}
+    if hasattr(fn, "cells_and_names"):
+        for path, cell in fn.cells_and_names():
+            paths.setdefault(id(cell), path)
+    infos = []
+    for i, (cell, parent) in enumerate(scopes):
+        if cell is None:
+            infos.append(ScopeInfo(id=i, parent=parent, path="", cell=""))
+        else:
+            infos.append(ScopeInfo(id=i, parent=parent, path=paths.get(id(cell), type(cell).__name__),
+                                   cell=type(cell).__name__))
+    return infos

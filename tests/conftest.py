@@ -134,10 +134,10 @@ def _fn_name(fn) -> str:
 def gpu_counts(monkeypatch):
     """Count the GPU backend's kernel launches and host<->device copies for the test's duration:
     the kernel factories of kernels.py, numba's to_device and the device array's copy_to_host are
-    wrapped (monkeypatch undoes it), so launch.py runs unchanged."""
+    wrapped (monkeypatch undoes it), so backend.py runs unchanged."""
     from mini_autograd.backends import get_backend
-    launch = get_backend("GPU")
-    K = launch.K
+    backend = get_backend("GPU")
+    K = backend.K
     counts = GpuCounts()
     for factory, kind in (("map_kernel", "map"), ("zip_kernel", "zip"), ("reduce_kernel", "reduce")):
         make = getattr(K, factory)
@@ -147,18 +147,18 @@ def gpu_counts(monkeypatch):
     monkeypatch.setattr(K, "matmul_kernel", lambda *a: _CountedKernel(make_matmul(*a), "matmul", counts))
     for name in ("fill", "one_hot"):
         monkeypatch.setattr(K, name, _CountedKernel(getattr(K, name), name, counts))
-    to_device = launch.cuda.to_device
+    to_device = backend.cuda.to_device
 
     def counted_to_device(*args, **kwargs):
         counts.to_device += 1
         return to_device(*args, **kwargs)
-    monkeypatch.setattr(launch.cuda, "to_device", counted_to_device)
-    copy_to_host = launch.ndarray.copy_to_host
+    monkeypatch.setattr(backend.cuda, "to_device", counted_to_device)
+    copy_to_host = backend.ndarray.copy_to_host
 
     def counted_copy_to_host(self, *args, **kwargs):
         counts.to_host += 1
         return copy_to_host(self, *args, **kwargs)
-    monkeypatch.setattr(launch.ndarray, "copy_to_host", counted_copy_to_host)
+    monkeypatch.setattr(backend.ndarray, "copy_to_host", counted_copy_to_host)
     return counts
 
 

@@ -269,3 +269,43 @@ def test_a_failed_call_leaves_the_last_trace_as_it_was():
     with pytest.raises(TypeError):
         fvg(x, y)  # the sensitivity is missing
     assert fvg.runner.last is before and fvg.trace is not None
+
+
+def flatten(result):
+    """The returned structure's Tensors, depth-first (what viz draws from Trace.returned)."""
+    return [g for part in result for g in flatten(part)] if isinstance(result, tuple) else [result]
+
+
+@pytest.mark.parametrize("make,labels", [
+    # MindSpore's structures (tests/test_fidelity.py): neither flag -> dx; get_all -> (dx, dy);
+    # get_by_list -> (dz,); both -> ((dx, dy), (dz,)); one Parameter as weights -> dz bare;
+    # value_and_grad(grad_position=0, weights=z) -> (dx, dz)
+    (lambda net: nn.ForwardValueAndGrad(net), [("grad", "x")]),
+    (lambda net: nn.ForwardValueAndGrad(net, get_all=True), [("grads[0]", "x"), ("grads[1]", "y")]),
+    (lambda net: nn.ForwardValueAndGrad(net, ParameterTuple([net.z]), get_by_list=True), [("weights[0]", "z")]),
+    (lambda net: nn.ForwardValueAndGrad(net, ParameterTuple([net.z]), get_all=True, get_by_list=True),
+     [("inputs[0]", "x"), ("inputs[1]", "y"), ("weights[0]", "z")]),
+    (lambda net: GradOperation(get_by_list=True)(net, net.z), [("grad", "z")]),
+    (lambda net: value_and_grad(net, 0, net.z), [("inputs", "x"), ("weights", "z")]),
+])
+def test_trace_returned_labels_each_returned_gradient_in_flattened_order(make, labels):
+    net = doc.Net()
+    transform = make(net)
+    result = transform(*doc.inputs())
+    grads = result if transform.runner.who == "GradOperation" else result[1]  # the others return (value, grads)
+    tr = ma.last_trace()
+    assert tr.returned == [(label, tr.tensor(name).id) for label, name in labels]
+    dx, dy, dz = hand_grads(ONES)
+    by_name = {"x": dx, "y": dy, "z": dz}
+    flat = flatten(grads)
+    assert len(flat) == len(labels)
+    for g, (_, name) in zip(flat, labels):
+        np.testing.assert_allclose(g.asnumpy(), by_name[name], rtol=1e-5)
+
+
+def test_trace_returned_has_no_tensor_for_a_weight_the_network_never_read():
+    unused = Parameter(Tensor(np.array([2.0], np.float32)), name="unused")
+    vg = value_and_grad(lambda a: (a * 3.0).sum(), grad_position=None, weights=ParameterTuple([unused]))
+    _, (g,) = vg(Tensor([1.0]))
+    np.testing.assert_array_equal(g.asnumpy(), [0.0])  # nothing flowed to it: zeros, as MindSpore
+    assert ma.last_trace().returned == [("weights[0]", None)]

@@ -1,5 +1,5 @@
 """The kernels compile for a real GPU: Numba's typing and lowering to LLVM IR, which need no GPU and
-no driver, run on every kernel with the argument types launch.py passes. The simulator runs kernels
+no driver, run on every kernel with the argument types backend.py passes. The simulator runs kernels
 as Python and never types them, so this is what catches code a real GPU would reject.
 """
 from __future__ import annotations

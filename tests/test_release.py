@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 import mini_autograd as ma
-import mini_autograd.grad as grad_module
+import mini_autograd.memory as memory
 from mini_autograd import ParameterTuple, Tensor, context, nn
-from mini_autograd.backward import Unread, unread_slots
+from mini_autograd.memory import Unread, unread_slots
 
 
 def mlp_call(release_above: int, monkeypatch, mode):
-    monkeypatch.setattr(grad_module, "RELEASE_ABOVE_BYTES", release_above)
+    monkeypatch.setattr(memory, "RELEASE_ABOVE_BYTES", release_above)
     context.set_context(mode=mode)
     ma.set_seed(3)
     net = nn.SequentialCell([nn.Dense(4, 5, activation="relu"), nn.Dense(5, 3, activation="tanh"), nn.Dense(3, 2)])
@@ -27,8 +27,8 @@ def mlp_call(release_above: int, monkeypatch, mode):
 def test_releasing_changes_no_result_and_no_trace(monkeypatch, mode):
     kept, loss_k, grads_k = mlp_call(1 << 40, monkeypatch, mode)
     released, loss_r, grads_r = mlp_call(0, monkeypatch, mode)
-    assert any(isinstance(v, Unread) for v in released.runner.last.parts[0])
-    assert not any(isinstance(v, Unread) for v in kept.runner.last.parts[0])
+    assert any(isinstance(v, Unread) for v in released.runner.last.values)
+    assert not any(isinstance(v, Unread) for v in kept.runner.last.values)
     np.testing.assert_array_equal(loss_k.asnumpy(), loss_r.asnumpy())
     # one gradient per parameter (3 Dense layers: a weight and a bias each), the same count either way:
     # zip would hide a missing one
@@ -52,7 +52,7 @@ def test_what_is_released_is_what_no_vjp_reads():
     fvg = nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_by_list=True)
     fvg(Tensor(np.ones((3, 2), np.float32)))
     tr = fvg.trace
-    unread = unread_slots(fvg.runner.last.recorded.nodes, tuple(tr.outputs))
+    unread = unread_slots(fvg.runner.last.graph.nodes, tuple(tr.outputs))
     ops_of = {n.output: n.op for n in tr.nodes}
     assert [ops_of[s] for s in unread] == ["MatMul", "Add", "MatMul"]
 
@@ -63,7 +63,7 @@ def test_every_primitive_declares_what_its_vjp_reads(monkeypatch):
     leaves out something the vjp reads fails here (an Unread has no data to compute with)."""
     from tests import test_vjp as t
 
-    monkeypatch.setattr(grad_module, "RELEASE_ABOVE_BYTES", -1)
+    monkeypatch.setattr(memory, "RELEASE_ABOVE_BYTES", -1)
     rng = np.random.default_rng(11)
 
     def through(fn):  # the primitive between two Adds (whose vjp reads nothing), so that its input and

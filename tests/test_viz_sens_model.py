@@ -116,7 +116,7 @@ def test_returned_order_is_read_from_the_trace():
     # the weights were given in reverse: weights[0] is the last parameter the tape met
     assert [(label, names[tid]) for label, tid in returned_gradients(trace)] == [
         ("weights[0]", "1.bias"), ("weights[1]", "1.weight"), ("weights[2]", "0.bias"), ("weights[3]", "0.weight")]
-    # where the engine's Trace lists the returned gradients itself, that list is the order
+    # viz reads that order from the engine's Trace.returned, never from the flags
     by_name_id = {n: i for i, n in names.items() if n}
     trace.returned = [("weights[0]", by_name_id["0.weight"]), ("weights[1]", by_name_id["1.bias"])]
     assert returned_gradients(trace) == trace.returned

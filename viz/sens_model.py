@@ -7,7 +7,6 @@ gradients are read from each call's Trace, labelled as the call returns them. vi
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -25,24 +24,12 @@ MAX_BASIS = 64  # the Jacobian's rows (one call each) are computed for at most t
 PRESETS = ("ones", "document", "one_hot", "random")
 
 
-def returned_gradients(trace: Trace) -> list[tuple[str, int]]:
+def returned_gradients(trace: Trace) -> list[tuple[str, int | None]]:
     """The gradients the call returned, as (label, tensor id) in the order of the returned structure
-    flattened depth first: [("grads[0]", 0), ("grads[1]", 1)], [("inputs[0]", 0), ("weights[0]", 3)]."""
-    returned = getattr(trace, "returned", None)
-    if returned is not None:
-        return [(label, tid) for label, tid in returned]
-    return _returned_from_labels(trace)
-
-
-def _returned_from_labels(trace: Trace) -> list[tuple[str, int]]:
-    # Goes when the engine's Trace.returned lands. Until then the order is read back from the label
-    # the engine wrote on each returned tensor (returned_as): input gradients ("grad", "grads[i]",
-    # "inputs", "inputs[i]") come before weight gradients ("weights[j]"), each group by its index.
-    def order(label: str) -> tuple[int, int]:
-        index = re.search(r"\[(\d+)\]$", label)
-        return (1 if label.startswith("weights") else 0, int(index.group(1)) if index else 0)
-    tagged = [t for t in trace.tensors if t.returned_as is not None]
-    return [(t.returned_as, t.id) for t in sorted(tagged, key=lambda t: order(t.returned_as))]
+    flattened depth first, from the Trace (``Trace.returned``: the engine writes the flags-to-structure
+    mapping once): [("grads[0]", 0), ("grads[1]", 1)], [("inputs[0]", 0), ("weights[0]", 3)]. The id
+    is None for a weight the network never read (the Trace has no tensor for it)."""
+    return [(label, tid) for label, tid in trace.returned]
 
 
 def labelled_gradients(trace: Trace) -> list[tuple[str, np.ndarray]]:
@@ -51,6 +38,8 @@ def labelled_gradients(trace: Trace) -> list[tuple[str, np.ndarray]]:
     tensors = {t.id: t for t in trace.tensors}
     out = []
     for label, tid in returned_gradients(trace):
+        if tid is None:  # a weight the network never read: counted by SensitivityModel.not_in_trace
+            continue
         t = tensors[tid]
         grad = t.grad if t.grad is not None else np.zeros(t.shape, np.asarray(t.value).dtype)
         out.append((f"grad of {t.name}" if label == "grad" else f"{label} ({t.name})", grad))

@@ -1,14 +1,15 @@
 """Backends: the short, named list of array functions every primitive is written with.
 
 A backend is a module implementing that list (see numpy_backend.py, the reference; cuda/ is the
-GPU one). The device a Tensor lives on is its backend; ``current()`` is the one context's
+GPU one). The device a Tensor lives on is its backend; context.current_backend() is the one
 device_target selects. Only cuda/ imports numba, and only when "GPU" is first asked for.
 """
 from __future__ import annotations
 
 from types import ModuleType
 
-from .. import context
+from . import cuda  # imports no numba itself: cuda.load() does, after choosing GPU or simulator
+from . import numpy_backend
 
 _loaded: dict[str, ModuleType] = {}
 
@@ -19,9 +20,8 @@ def get_backend(device_target: str) -> ModuleType:
     if backend is not None:
         return backend
     if device_target == "CPU":
-        from . import numpy_backend as backend
+        backend = numpy_backend
     elif device_target == "GPU":
-        from . import cuda  # imports no numba itself: cuda.load() does, after choosing GPU or simulator
         backend = cuda.load()
     else:
         raise ValueError(f"device_target must be 'CPU' or 'GPU', but got {device_target!r}.")
@@ -31,10 +31,4 @@ def get_backend(device_target: str) -> ModuleType:
 
 def gpu_runs_on() -> str:
     """"gpu" when device_target="GPU" runs on a real CUDA GPU, "simulator" in Numba's CUDA simulator."""
-    from . import cuda
     return cuda.runs_on()
-
-
-def current() -> ModuleType:
-    """The backend new Tensors are created on, from context's device_target."""
-    return get_backend(context._settings["device_target"])

@@ -56,9 +56,9 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, x.dtype.type(0))
 
 
-def relu_grad(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """dout where x > 0, else 0."""
-    return np.where(x > 0, dout, dout.dtype.type(0))
+def relu_grad(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """dout where ReLU's output ``out`` is > 0 (exactly where its input was), else 0."""
+    return np.where(out > 0, dout, dout.dtype.type(0))
 
 
 def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:

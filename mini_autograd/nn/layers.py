@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from .. import dtype as mstype
 from .. import initializer
 from ..ops import math_ops as P
 from ..tensor import Parameter, Tensor
@@ -50,7 +51,6 @@ class Dense(Cell):
                 raise ValueError(f"For 'Dense', '{arg}' should be a positive int, but got {v!r}.")
         if not isinstance(has_bias, bool):
             raise TypeError(f"For 'Dense', 'has_bias' should be bool, but got {type(has_bias).__name__}.")
-        from .. import dtype as mstype
         np_dtype = mstype.to_numpy(dtype or mstype.float32)
         self.in_channels, self.out_channels, self.has_bias = in_channels, out_channels, has_bias
         self.weight = Parameter(Tensor(initializer.initialize(

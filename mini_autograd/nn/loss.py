@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops import math_ops as P
+from ..ops.array_ops import MEAN, SUM
 from ..ops.nn_ops import ONE_HOT, SOFTMAX_CROSS_ENTROPY
 from ..tensor import Tensor
 from .cell import Cell
@@ -19,9 +20,9 @@ class _Loss(Cell):
 
     def reduce(self, x: Tensor) -> Tensor:
         if self.reduction == "mean":
-            return P.MEAN(x, ())
+            return MEAN(x, ())
         if self.reduction == "sum":
-            return P.SUM(x, ())
+            return SUM(x, ())
         return x
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..grad import GradRunner, check_bool, check_weights, positions_for
+from ..grad import GradRunner
 from ..trace import Trace
+from ..transforms import check_bool, check_weights, positions_for
 from .cell import Cell
 from .optim import Optimizer
 

@@ -1,8 +1,9 @@
 """``mini_autograd.ops``: the primitives by MindSpore's names (``ops.MatMul()(x, y)``) and GradOperation."""
-from ..grad import GradOperation
-from .math_ops import (Add, Cast, Div, Equal, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, NotEqual, Pow,
-                       ReduceMean, ReduceSum, ReLU, Reshape, Sigmoid, Square, Sub, Tanh, Transpose)
-from .primitive import Primitive
+from ..transforms import GradOperation
+from .array_ops import ReduceMean, ReduceSum, Reshape, Transpose
+from .math_ops import (Add, Div, Equal, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, NotEqual, Pow, ReLU,
+                       Sigmoid, Square, Sub, Tanh)
+from .primitive import Cast, Primitive
 from .teaching import override_vjp
 
 __all__ = ["Primitive", "MatMul", "Mul", "Add", "Sub", "Div", "Neg", "Square", "Pow", "Exp", "Log", "Tanh",

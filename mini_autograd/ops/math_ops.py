@@ -1,4 +1,4 @@
-"""The primitives: forward and vjp side by side, the derivative as a one-line comment above vjp.
+"""The elementwise primitives and MatMul: forward and vjp side by side, the derivative as a comment.
 
 ``vjp(xp, dout, out, *inputs)`` receives the gradient of the output (``dout``), the output itself and
 the inputs, and returns one gradient per input, each shaped like the *broadcast* result: backward.py
@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dtype
-from .. import tensor as _tensor_module
 from ..graph_mode import FloatInput, float_operands
 from ..tensor import Tensor
-from .primitive import _NO_ATTRS, Primitive, apply, apply2
+from .primitive import _NO_ATTRS, CAST, Primitive, apply, apply2
 
 
-_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
 
 
 def _shape(shape: tuple) -> list:
@@ -338,149 +337,8 @@ class MatMul(Primitive):
         return dx, dy
 
 
-# -- reductions ----------------------------------------------------------------------------------
-
-def _axes(prim: str, axis: Any, ndim: int) -> tuple:
-    """Normalise ``axis`` (int, tuple, list, or () for all axes) to sorted non-negative ints."""
-    axis = int(axis) if isinstance(axis, np.integer) else axis  # np.int64(1): MindSpore accepts it
-    if isinstance(axis, bool) or not isinstance(axis, (int, tuple, list)):
-        raise TypeError(f"For '{prim}', the argument 'axis' should be an int, a tuple or a list, "
-                        f"but got {type(axis).__name__}.")
-    axes = (axis,) if isinstance(axis, int) else tuple(int(a) if isinstance(a, np.integer) else a for a in axis)
-    if not axes:
-        return tuple(range(ndim))
-    out = []
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, int) or not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"For '{prim}', every axis should be an int in [{-ndim}, {ndim}), but got {axis!r}.")
-        out.append(a % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"For '{prim}', the axes should not repeat, but got {axis!r}.")
-    return tuple(sorted(out)) if ndim else ()
-
-
-class _Reduce(Primitive):
-    vjp_reads = frozenset()  # only the input's shape
-    def __init__(self, keep_dims: bool = False) -> None:
-        if not isinstance(keep_dims, bool):
-            raise TypeError(f"For '{self.name}', the argument 'keep_dims' should be bool, "
-                            f"but got {type(keep_dims).__name__}.")
-        self.keep_dims = keep_dims
-
-    def __call__(self, x: Any, axis: Any = ()) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"For '{self.name}', the input 'x' should be a Tensor, but got {type(x).__name__}.")
-        return apply(self, (x,), {"axis": _axes(self.name, axis, x.ndim)})
-
-    def _spread(self, xp, dout, x, axis):
-        """Send dout back over the reduced axes: every input element gets its row's gradient."""
-        if not self.keep_dims:
-            kept = tuple(1 if i in axis else n for i, n in enumerate(x.shape))
-            dout = xp.reshape(dout, kept)
-        return xp.broadcast_to(dout, x.shape)
-
-
-class ReduceSum(_Reduce):
-    name = "ReduceSum"
-
-    def forward(self, xp, x, axis):
-        return xp.sum(x, axis, self.keep_dims)
-
-    # d(sum_i x_i)/dx_j = 1
-    def vjp(self, xp, dout, out, x, axis):
-        return (self._spread(xp, dout, x, axis),)
-
-
-class ReduceMean(_Reduce):
-    name = "ReduceMean"
-
-    def forward(self, xp, x, axis):
-        count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
-        if x.dtype.kind != "f":  # MindSpore keeps an integer mean integer, truncated: mean([3, 4]) is 3
-            exact = xp.div(xp.cast(xp.sum(x, axis, self.keep_dims), _FLOAT64), xp.full((), count, _FLOAT64))
-            return xp.cast(exact, x.dtype)  # the float -> int cast truncates toward zero, as MindSpore
-        return xp.div(xp.sum(x, axis, self.keep_dims), xp.full((), count, x.dtype))
-
-    # d(mean_i x_i)/dx_j = 1/n   (divided before spreading: n-fold less work)
-    def vjp(self, xp, dout, out, x, axis):
-        count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
-        return (self._spread(xp, xp.div(dout, xp.full((), count, dout.dtype)), x, axis),)
-
-
-# -- shapes and dtypes -------------------------------------------------------------------------------
-
-class Reshape(Primitive):
-    name = "Reshape"
-    vjp_reads = frozenset()
-
-    def __call__(self, x: Any, shape: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"For 'Reshape', the input 'x' should be a Tensor, but got {type(x).__name__}.")
-        if isinstance(shape, int):
-            shape = (shape,)
-        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool)
-                                                           for n in shape):
-            raise TypeError(f"For 'Reshape', the argument 'shape' should be a tuple of ints, but got {shape!r}.")
-        try:
-            target = np.broadcast_to(0, x.shape).reshape(shape).shape  # a zero-cost view: checks -1 and size
-        except ValueError:
-            raise ValueError(f"For 'Reshape', a tensor of shape {_shape(x.shape)} ({x.size} elements) cannot be "
-                             f"reshaped to {list(shape)}.") from None
-        return apply(self, (x,), {"shape": tuple(target)})
-
-    def forward(self, xp, x, shape):
-        return xp.reshape(x, shape)
-
-    # reshaping moves no values: the gradient takes the input's shape back
-    def vjp(self, xp, dout, out, x, shape):
-        return (xp.reshape(dout, x.shape),)
-
-
-class Transpose(Primitive):
-    name = "Transpose"
-    vjp_reads = frozenset()
-
-    def __call__(self, x: Any, perm: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"For 'Transpose', the input 'x' should be a Tensor, but got {type(x).__name__}.")
-        if not isinstance(perm, (tuple, list)) or sorted(perm) != list(range(x.ndim)):
-            raise ValueError(f"For 'Transpose', 'perm' should be a permutation of {tuple(range(x.ndim))} "
-                             f"for a tensor of shape {_shape(x.shape)}, but got {perm!r}.")
-        return apply(self, (x,), {"perm": tuple(perm)})
-
-    def forward(self, xp, x, perm):
-        return xp.transpose(x, perm)
-
-    # a permutation of axes: the gradient is permuted back by the inverse permutation
-    def vjp(self, xp, dout, out, x, perm):
-        return (xp.transpose(dout, tuple(int(i) for i in np.argsort(perm))),)
-
-
-class Cast(Primitive):
-    name = "Cast"
-    vjp_reads = frozenset()
-
-    def __call__(self, x: Any, dtype: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"For 'Cast', the input 'x' should be a Tensor, but got {type(x).__name__}.")
-        return apply(self, (x,), {"dtype": _dtype.to_numpy(dtype)})
-
-    def forward(self, xp, x, dtype):
-        return xp.cast(x, dtype)
-
-    # a change of precision: the gradient is cast back to the input's dtype. For an integer input
-    # that truncates toward zero, as MindSpore 2.10 does (the gradient of b in float_a * int_b is
-    # int(a)); a Bool input gets none.
-    def vjp(self, xp, dout, out, x, dtype):
-        return (xp.cast(dout, x.dtype) if x.dtype.kind != "b" else None,)
-
-
-# -- the instances Tensor's operators use --------------------------------------------------------------
+# -- the instances Tensor's operators (operators.py) and the layers use ------------------------------
 ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
 GREATER, GREATER_EQUAL = Greater(), GreaterEqual()
 EQUAL, NOT_EQUAL = Equal(), NotEqual()
-SUM, SUM_KEEP = ReduceSum(False), ReduceSum(True)
-MEAN, MEAN_KEEP = ReduceMean(False), ReduceMean(True)
-RESHAPE, TRANSPOSE, CAST = Reshape(), Transpose(), Cast()
-_tensor_module._P = __import__(__name__, fromlist=["ADD"])

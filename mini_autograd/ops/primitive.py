@@ -2,7 +2,8 @@
 
 A primitive is one small class: ``forward`` computes the value with the backend's array functions
 (``xp``), ``vjp`` turns the gradient of the output into one gradient per input. ``apply`` runs
-forward and, while a tape records, appends a Node to it.
+forward and, while a tape records, appends a Node to it. Cast lives here too: every primitive's
+input conversion (``Primitive.tensors``) uses it.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtype as _dtype
 from .. import tape as _tape
 from ..tensor import Tensor
 
@@ -25,7 +27,7 @@ class Primitive:
     name = "Primitive"
     partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
     # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
-    # go before a large network's backward pass (backward.release_unread); the Trace recomputes it.
+    # go before a large network's backward pass (memory.release_unread); the Trace recomputes it.
     vjp_reads = frozenset({"inputs", "out"})
 
     def __call__(self, *args: Any) -> Tensor:
@@ -40,7 +42,6 @@ class Primitive:
         out = tuple(a if isinstance(a, Tensor) else self.number(a, like) for a in args)
         if like._data.dtype.kind != "f" and any(isinstance(a, float) for a in args):
             # MindSpore's implicit conversion: an integer tensor meets a Python float -> Float32
-            from .math_ops import CAST
             out = tuple(t if t._data.dtype.kind == "f" else CAST(t, "float32") for t in out)
         return out
 
@@ -122,3 +123,27 @@ def _check_same_device(prim: Primitive, inputs: tuple) -> None:
             raise RuntimeError(f"For '{prim.name}', all inputs must be on the same device, but got "
                                f"{', '.join(x.device for x in inputs)}. Move a tensor explicitly with "
                                f"Tensor(x.asnumpy()) after context.set_context(device_target=...).")
+
+
+# -- Cast: here rather than with the other primitives, since Primitive.tensors converts with it ---------
+
+class Cast(Primitive):
+    name = "Cast"
+    vjp_reads = frozenset()
+
+    def __call__(self, x: Any, dtype: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Cast', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        return apply(self, (x,), {"dtype": _dtype.to_numpy(dtype)})
+
+    def forward(self, xp, x, dtype):
+        return xp.cast(x, dtype)
+
+    # a change of precision: the gradient is cast back to the input's dtype. For an integer input
+    # that truncates toward zero, as MindSpore 2.10 does (the gradient of b in float_a * int_b is
+    # int(a)); a Bool input gets none.
+    def vjp(self, xp, dout, out, x, dtype):
+        return (xp.cast(dout, x.dtype) if x.dtype.kind != "b" else None,)
+
+
+CAST = Cast()

@@ -1,6 +1,6 @@
 """The GPU backend: Numba-CUDA kernels behind the same array functions as numpy_backend.py.
 
-kernels.py holds the teaching kernels, launch.py the backend functions that size grids and call
+kernels.py holds the teaching kernels, backend.py the backend's functions that size grids and call
 them. This file only decides, before numba.cuda is first imported, whether a real GPU or Numba's
 CUDA simulator runs them (a choice Numba reads once per process), and imports nothing heavy itself.
 """
@@ -56,7 +56,7 @@ def runs_on() -> Literal["gpu", "simulator"]:
 
 
 def load() -> ModuleType:
-    """The backend module (launch.py); says once, in one line, when the simulator runs it."""
+    """The backend module (backend.py); says once, in one line, when the simulator runs it."""
     global _noticed
     try:
         where = runs_on()
@@ -70,9 +70,9 @@ def load() -> ModuleType:
                                "GPU was found. Without a GPU, let mini_autograd choose Numba's simulator by "
                                "setting device_target='GPU' before importing numba.cuda, or set the "
                                "environment variable NUMBA_ENABLE_CUDASIM=1.")
-    from . import launch
+    from . import backend  # lazy: it imports numba.cuda, after the choice above
     if where == "simulator" and not _noticed:
         _noticed = True
         print("mini_autograd: device_target='GPU' runs the kernels in Numba's CUDA simulator (no CUDA GPU "
               "found, or NUMBA_ENABLE_CUDASIM=1): slow, for learning and testing.", file=sys.stderr)
-    return launch
+    return backend

@@ -2,7 +2,7 @@
 broadcasting, a fill, one-hot rows, reductions over axes and a tiled matrix product.
 
 Every array a kernel sees is flat (1-D, C order) except in matmul; shapes and strides are passed
-as tuples and turned into positions by index arithmetic (``offset_of``). launch.py chooses grid
+as tuples and turned into positions by index arithmetic (``offset_of``). backend.py chooses grid
 sizes, allocates the outputs and calls these; primitives never see a kernel.
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ THREADS = 32 if SIMULATOR else 256          # threads per block of the elementwi
 MAX_BLOCKS = 2 if SIMULATOR else 4096       # grid-stride loops cover the rest of the elements
 REDUCE_THREADS = 4 if SIMULATOR else 128    # threads per block of a reduction; a power of two
 TILE = 16 if SIMULATOR else 64              # matmul: a block computes a TILE x TILE block of C ...
-TILE_K = 8 if SIMULATOR else 8             # ... walking the shared dimension TILE_K at a time ...
-THREAD_TILE = 4 if SIMULATOR else 4        # ... each thread THREAD_TILE x THREAD_TILE of it
+TILE_K = 8                                 # ... walking the shared dimension TILE_K at a time ...
+THREAD_TILE = 4                            # ... each thread THREAD_TILE x THREAD_TILE of it
 
 
 # -- index arithmetic -------------------------------------------------------------------------------
@@ -159,9 +159,10 @@ def int_power(x, n):
 
 
 @cuda.jit(device=True)
-def relu_grad(dout, x):
-    # d(max(x, 0))/dx is 1 where x > 0, else 0: the gradient passes or stops
-    return dout if x > 0 else 0
+def relu_grad(dout, out):
+    # d(max(x, 0))/dx is 1 where x > 0, else 0: the gradient passes or stops. ReLU's vjp passes its
+    # output: out > 0 exactly where x > 0
+    return dout if out > 0 else 0
 
 
 @cuda.jit(device=True)

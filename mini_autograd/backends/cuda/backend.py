@@ -1,4 +1,4 @@
-"""The GPU backend's array functions: the same names and signatures as numpy_backend.py, each one
+"""The GPU backend (device_target="GPU"), its array functions: the same names and signatures as numpy_backend.py, each one
 allocating its output on the device, choosing a grid and calling a kernel of kernels.py.
 
 Arrays are Numba device arrays, always C-contiguous, never changed in place once made (the tape
@@ -148,7 +148,7 @@ _float_power = _binary("power", K.power, np.power)
 _int_power = _binary("power", K.int_power, np.power)
 greater = _binary("greater", K.greater, np.greater)  # Bool results: comparisons are not differentiated
 greater_equal = _binary("greater_equal", K.greater_equal, np.greater_equal)
-_relu_grad = _binary("relu_grad", K.relu_grad, lambda dout, x: dout)
+_relu_grad = _binary("relu_grad", K.relu_grad, lambda dout, out: dout)
 neg = _unary("neg", K.neg, np.negative)
 exp = _unary("exp", K.exp, np.exp)
 log = _unary("log", K.log, np.log)
@@ -168,9 +168,9 @@ def power(x: Any, y: Any) -> Any:
     return _int_power(x, y)
 
 
-def relu_grad(dout: Any, x: Any) -> Any:
-    """dout where x > 0, else 0 (the zip kernel)."""
-    return _relu_grad(dout, x)
+def relu_grad(dout: Any, out: Any) -> Any:
+    """dout where ReLU's output ``out`` is > 0 (exactly where its input was), else 0 (the zip kernel)."""
+    return _relu_grad(dout, out)
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> Any:
