@@ -11,6 +11,7 @@ import inspect
 import weakref
 from typing import Any, Mapping, Sequence
 
+from . import compile as _compile
 from . import context as _context
 from . import tape as _tape
 from . import trace as _trace
@@ -104,6 +105,7 @@ class GradRunner:
         self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self.last: Record | None = None
+        self.graph_code: str | None = None  # GRAPH_MODE: the source compiled for the last call (compile.py)
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
@@ -117,14 +119,13 @@ class GradRunner:
         mode = _context._settings["mode"]
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
-        if mode == _context.GRAPH_MODE:
-            recorded, values, replayed = self._graph(args)
-            graph = recorded
-            if graph.nbytes > RELEASE_ABOVE_BYTES:
-                if "unread" not in graph.cache:
-                    graph.cache["unread"] = unread_slots(graph.nodes, _as_tuple(graph.outputs))
-                release_unread(values, graph.cache["unread"])
+        if mode == _context.GRAPH_MODE:  # -- compiled GRAPH_MODE (compile.py): the code made for this graph --
+            recorded, replayed = self._graph(args)
+            compiled = _compile.compiled(recorded, self, args, self._backend(args), positions, weight_inputs,
+                                         self._requires(recorded, positions, mode, weight_inputs))
+            values, self.graph_code = compiled.forward(args), compiled.source
         else:
+            self.graph_code = None
             tape, out, _ = self._record(args, tracing=False)
             recorded = _Recorded(tape, self._output_slots(tape, out))
             values, replayed = tape.values, False
@@ -139,7 +140,10 @@ class GradRunner:
         outputs = [Tensor._make(values[s], xp) for s in slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, slots)
         requires = self._requires(recorded, positions, mode, weight_inputs)
-        grads = backward(xp, recorded.nodes, values, seeds, requires=requires)
+        if mode == _context.GRAPH_MODE:
+            grads = compiled.backward(values, seeds)
+        else:
+            grads = backward(xp, recorded.nodes, values, seeds, requires=requires)  # -- end of the hook --
 
         get = recorded.input_slots.get
         wanted = positions if isinstance(positions, tuple) else () if positions is None else (positions,)
@@ -158,18 +162,18 @@ class GradRunner:
         _trace._last = weakref.ref(record)  # weakly: what the user let go of is not kept (trace.py)
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
-    def _graph(self, args: tuple) -> tuple[Graph, list, bool]:
-        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
-        values of its slots and whether it was replayed."""
+    def _graph(self, args: tuple) -> tuple[Graph, bool]:
+        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now) and
+        whether it was kept."""
         graphs = self.graphs
         graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
-            return graph, graph.replay(self._backend(args), args), True
+            return graph, True
         tape, out, read = self._record(args, tracing=True)
         graph = Graph(tape, self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
         graphs.keep(base, args, read, graph)
-        return graph, tape.values, False
+        return graph, False
 
     def _weight_inputs(self, args: tuple) -> tuple:
         """Positions of the arguments that are weights too (a Parameter passed as an input)."""
