@@ -15,9 +15,10 @@ output; ``g_t3`` for its gradient; ``c1`` for a constant), writes a value used o
 that uses it, and hoists calls that read no array (``xp.full((), 1, float32)``) as named constants.
 
 The Trace (viz) is built as before, lazily, by replaying the graph and the interpreted sweep when it
-is asked for: the compiled code returns only the outputs and gradients. On a large graph (above
-backward.RELEASE_ABOVE_BYTES) each intermediate is ``del``-eted after its last use: the memory the
-tape's release_unread saves, written where the learner can see it.
+is asked for. A small graph's forward returns every value, as the tape keeps them; on a large one
+(above backward.RELEASE_ABOVE_BYTES) it returns only the outputs and what backward reads, and each
+intermediate is ``del``-eted after its last use: the memory the tape's release_unread saves, written
+where the learner can see it (what backward reads is freed when the call returns, as on the tape).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .backward import RELEASE_ABOVE_BYTES, Unread, backward
+from .backward import Unread, backward
 from .tape import Node
 
 
@@ -150,9 +151,9 @@ class Compiled:
     """One graph's generated code and how the runner calls it."""
 
     def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
-                 seed_slots: list) -> None:
+                 seed_slots: list, release: bool) -> None:
         self.graph, self.xp, self.size = graph, xp, graph.size
-        self.release = graph.nbytes > RELEASE_ABOVE_BYTES
+        self.release = release
         self._names: set = {"xp", "np", "forward", "backward"}
         self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
         self.namespace: dict = {"xp": xp, "np": np}
@@ -260,8 +261,8 @@ class Compiled:
         outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
         self.forward_slots = list(dict.fromkeys(outs))
         by_id = {id(v): s for s, v in enumerate(values) if v is not None}
-        for sym in reads.values():
-            s = by_id.get(id(sym))
+        for sym in reads.values() if self.release else values:  # a small graph keeps every value, as the tape
+            s = by_id.get(id(sym)) if sym is not None else None
             if s is not None and s not in graph.leaves and s not in self.forward_slots:
                 self.forward_slots.append(s)
         fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
@@ -470,8 +471,9 @@ def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
 
 
 def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weight_inputs: tuple,
-             requires: list | None) -> Compiled:
-    """The code compiled for this graph and these wanted gradients, made on the first call."""
+             requires: list | None, release: bool) -> Compiled:
+    """The code compiled for this graph and these wanted gradients, made on the first call.
+    ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
     key = ("compiled", positions, weight_inputs)
     code = graph.cache.get(key)
     if code is None:
@@ -483,5 +485,5 @@ def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weig
         outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
         seed_slots = list(dict.fromkeys(outs[:1] if runner.has_aux else outs))
         code = graph.cache[key] = Compiled(graph, runner, args, xp, list(dict.fromkeys(wanted)), requires,
-                                           seed_slots)
+                                           seed_slots, release)
     return code
