@@ -141,9 +141,10 @@ def _shown(prim: Any) -> str:
 
 
 def _identifier(text: str) -> str:
+    """A parameter's name as a Python name: "fc1.weight" -> fc1_weight, "0.bias" -> p0_bias."""
     name = re.sub(r"\W", "_", text)
     if not name or name[0].isdigit():
-        name = "_" + name
+        name = "p" + name
     return name + "_" if keyword.iskeyword(name) else name
 
 
@@ -204,7 +205,7 @@ class Compiled:
             sym = values[slot] = Sym(param._data, name=self._fresh(_identifier(param.name)))
             sym.const = False
             self.arguments.append(("param", param, slot, sym))
-            self.leaf_syms.append((sym, f"Parameter {param.name!r}"))
+            self.leaf_syms.append((sym, f"Parameter {param.name!r}", ": "))
         for slot, value in graph.constants:
             sym = values[slot] = Sym(value)
             sym.const = True
@@ -265,6 +266,7 @@ class Compiled:
             s = by_id.get(id(sym)) if sym is not None else None
             if s is not None and s not in graph.leaves and s not in self.forward_slots:
                 self.forward_slots.append(s)
+        self.forward_slots[len(set(outs)):] = sorted(self.forward_slots[len(set(outs)):])
         fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
         order = {a[2]: i for i, a in enumerate(self.arguments)}  # leaves as forward takes them, then the rest
         self.read_slots = sorted((s for s in dict.fromkeys(by_id.get(i) for i in reads) if s is not None
@@ -347,8 +349,17 @@ class Compiled:
         return values[s].name or f"s{s}"
 
     def _name_constant(self, sym: Sym, constants: dict) -> None:
-        host = np.asarray(self.xp.to_numpy(sym.value))
-        key = (host.shape, host.dtype.str, host.tobytes()) if host.size <= 16 else id(sym)
+        """Name a constant once per value: a call that read no array is shown as that call; a constant
+        of the network (a Python number in construct) by its value, read on the host only on the CPU
+        (on the GPU that would be a copy from the device at every first call)."""
+        if sym.line is not None:
+            key = shown = self._expr(sym.line)
+        else:
+            kind = f"{np.dtype(sym.dtype)}, " + (f"shape {list(sym.shape)}" if len(sym.shape) else "a scalar")
+            key, shown = id(sym), f"a constant ({kind})"
+            if self.xp.name == "CPU" and int(np.prod(sym.shape)) <= 4:
+                host = np.asarray(sym.value)
+                key, shown = (host.shape, host.dtype.str, host.tobytes()), f"{host.tolist()!r} ({kind})"
         known = constants.get(key)
         if known is not None:
             sym.name = known.name
@@ -356,15 +367,14 @@ class Compiled:
         constants[key] = sym
         sym.name = self._fresh(f"c{len(constants)}")
         self.namespace[sym.name] = sym.value
-        shape = f"shape {list(host.shape)}" if host.ndim else "a scalar"
-        shown = f" = {host.tolist()!r}" if host.size <= 4 else ""
-        self.leaf_syms.append((sym, f"constant{shown} ({host.dtype}, {shape})"))
+        self.leaf_syms.append((sym, shown, " = "))
 
     def _header(self, graph: Any) -> list:
         inputs = [a[3].name if type(a[3]) is Sym else a[3].text for a in self.arguments if a[0] != "param"]
-        lines = [f"# inputs: {', '.join(inputs) or 'none'}"]
-        for sym, what in self.leaf_syms:
-            lines.append(f"# {sym.name}: {what}")
+        lines = ["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)",
+                 f"# inputs: {', '.join(inputs) or 'none'}"]
+        for sym, what, sep in self.leaf_syms:
+            lines.append(f"# {sym.name}{sep}{what}")
         return lines + [""]
 
     def _body(self, lines: list, returned: list, aliases: list | None = None,
