@@ -280,3 +280,14 @@ def test_the_same_code_runs_on_the_gpu(gpu, get_all, get_by_list, sens_param):
     cpu, cpu_fvg = both_modes(make, f32(X), f32(Y), *([f32(DOC_SENS)] if sens_param else []), calls=1)
     np.testing.assert_allclose(flat, np.concatenate([np.ravel(g) for g in _flat(cpu[1])]), rtol=1e-6)
     assert fvg.graph_code == cpu_fvg.graph_code  # the same source, run by the other backend
+
+
+def test_a_value_a_vjp_uses_twice_is_computed_once():
+    xn, yn = np.array([1.0, -3.0], np.float32), np.array([2.0, 4.0], np.float32)
+    (value, (gx, gy)), fn = both_modes(lambda: value_and_grad(lambda x, y: x / y, (0, 1)), Tensor(xn), Tensor(yn))
+    x64, y64 = xn.astype(np.float64), yn.astype(np.float64)
+    np.testing.assert_allclose(gx, 1 / y64, rtol=1e-6)  # d(x/y)/dx = 1/y
+    np.testing.assert_allclose(gy, -x64 / y64 ** 2, rtol=1e-6)  # d(x/y)/dy = -x/y^2
+    code = fn.runner.graph_code
+    # Div's vjp: dx = dout / y, then dy = -(dx * out): dx is named once and read twice
+    assert "    g_x = xp.div(g_t1, y)  # Div\n    g_y = xp.neg(xp.mul(g_x, t1))  # Div\n" in code
