@@ -1,24 +1,7 @@
-"""GRAPH_MODE's compiler: a traced Graph turned into straight-line Python, a forward and a backward.
-
-The lines are not written from a second copy of the gradient rules: the primitives' own ``forward``
-and the backward sweep itself (backward.backward: vjps, unbroadcast, accumulation, pruning) run once
-on Syms, values that a recording backend (``_Recorder``, the backend contract with every call
-written down) follows. The source is what they did; ``print(fvg.graph_code)`` shows it to the learner.
-
-Why this way: each rule stays written once, side by side with its forward, and the compiled code is
-bit for bit what the tape computes (the same backend calls on the same arrays, in the same order of
-accumulation). A primitive that does more than call the backend (OneHot checks its labels on the
-host) is called whole: ``t2 = OneHot.forward(xp, t1, ...)``. After the trace the generator drops the
-lines no returned value needs (dead gradients: those ``requires_grad`` prunes, and the constants'),
-names what is left (``x``, ``fc_weight`` from argument and parameter names; ``t3`` for node 3's
-output; ``g_t3`` for its gradient; ``c1`` for a constant), writes a value used once inside the call
-that uses it, and hoists calls that read no array (``xp.full((), 1, float32)``) as named constants.
-
-The Trace (viz) is built as before, lazily, by replaying the graph and the interpreted sweep when it
-is asked for. A small graph's forward returns every value, as the tape keeps them; on a large one
-(above backward.RELEASE_ABOVE_BYTES) it returns only the outputs and what backward reads, and each
-intermediate is ``del``-eted after its last use: the memory the tape's release_unread saves, written
-where the learner can see it (what backward reads is freed when the call returns, as on the tape).
+"""GRAPH_MODE's compiler: a traced Graph turned into straight-line Python source, a forward and a
+backward function of backend calls (``t1 = xp.mul(x, z)``), compiled once per input signature and
+called afterwards. ``print(fvg.graph_code)`` shows the learner what GRAPH_MODE made of their network
+(as MindSpore's IR dump or JAX's jaxpr); the Trace for viz is still built lazily, by replay.
 """
 from __future__ import annotations
 
@@ -30,6 +13,16 @@ import numpy as np
 
 from .backward import Unread, backward
 from .tape import Node
+
+# The lines are not a second copy of the gradient rules: the primitives' forward and the sweep itself
+# (backward.backward: vjps, unbroadcast, accumulation, pruning) run once on Syms through _Recorder, the
+# backend with every call written down. Each rule stays written once, and the code computes bit for bit
+# what the tape does. A primitive doing more than backend calls (OneHot checks labels on the host) is
+# called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
+# inside its user, a call reading no array becomes a constant (c1); names: the network's argument and
+# parameter names, t3 for node 3's output, g_t3 for its gradient. Memory: a small graph's forward
+# returns every value, as the tape keeps them; above backward.RELEASE_ABOVE_BYTES only the outputs and
+# what backward reads, each intermediate ``del``-eted after its last use (the tape's release_unread).
 
 
 class Sym:
@@ -44,10 +37,6 @@ class Sym:
         self.value, self.shape, self.dtype = value, value.shape, value.dtype
         self.line, self.name, self.const = line, name, False
 
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a traced value is not an array")
 
@@ -55,13 +44,8 @@ class Sym:
         raise TypeError("a traced value has no truth value")
 
 
-class Raw:
+class Raw(str):
     """Source text used as it is in a call (``xp``, a float argument's name)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
 
 
 class Line:
@@ -89,15 +73,16 @@ class _Recorder:
             return fn
 
         def call(*args: Any, **kwargs: Any) -> Sym:
-            value = fn(*[a.value if type(a) is Sym else a for a in args],
-                       **{k: v.value if type(v) is Sym else v for k, v in kwargs.items()})
-            line = Line(f"xp.{name}", args, kwargs, self.group, self.label)
-            sym = Sym(value, line)
-            line.targets.append(sym)
-            sym.const = not line.syms()
-            self.lines.append(line)
+            sym = self.emit(f"xp.{name}", args, kwargs, fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()}))
+            sym.const = not sym.line.syms()
             return sym
         return call
+
+    def emit(self, fn: str, args: tuple, kwargs: dict, value: Any, name: str | None = None) -> Sym:
+        line = Line(fn, args, kwargs, self.group, self.label)
+        line.targets.append(Sym(value, line, name))
+        self.lines.append(line)
+        return line.targets[0]
 
     def opaque(self, fn: str, args: tuple, kwargs: dict, value: Any) -> list:
         """A whole primitive method called from the source; its results as Syms (None stays None)."""
@@ -153,8 +138,7 @@ class Compiled:
 
     def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
                  seed_slots: list, release: bool) -> None:
-        self.graph, self.xp, self.size = graph, xp, graph.size
-        self.release = release
+        self.graph, self.xp, self.size, self.release = graph, xp, graph.size, release
         self._names: set = {"xp", "np", "forward", "backward"}
         self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
         self.namespace: dict = {"xp": xp, "np": np}
@@ -167,11 +151,10 @@ class Compiled:
         steps: list = []  # with steps, the sweep keeps every slot's final gradient: named after it
         rec.group, rec.label = ("seed",), ""
         grads = backward(rec, nodes, values, seeds, steps, requires)
-        backward_lines = rec.lines[forward_lines:]
         self.grad_slots = [s for s in wanted if grads[s] is not None]
         self.seed_slots = seed_slots
-        self.source = self._generate(graph, values, rec.lines[:forward_lines], backward_lines, grads, steps,
-                                     seeds)
+        self.source = self._generate(graph, values, rec.lines[:forward_lines], rec.lines[forward_lines:], grads,
+                                     steps, seeds)
         exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
         self._forward_fn, self._backward_fn = self.namespace["forward"], self.namespace["backward"]
         # The rules the lines came from: a learner's override_vjp (ops/teaching.py) swaps one for the
@@ -181,32 +164,30 @@ class Compiled:
                          for s, v in enumerate(values)]
         for s, value in graph.constants:
             self.template[s] = value
+        self._inputs, self._floats, self._params = ([key for kind, key, _, _ in self.arguments if kind == k]
+                                                    for k in ("input", "float", "param"))
+        self._slots, self._none = [slot for _, _, slot, _ in self.arguments], [None] * self.size
 
     # -- the symbolic run -------------------------------------------------------------------------
     def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
         """A Sym for each leaf, named after the network's argument or the parameter."""
         values: list = [None] * graph.size
-        names = runner.arg_names
+        names = runner.arg_names + [f"input{i}" for i in range(len(runner.arg_names), len(args))]
         self.arguments: list = []  # what forward() is called with: ("input", i), ("float", i), ("param", p)
         self.leaf_syms: list = []
         for slot, index in graph.inputs:
-            sym = values[slot] = Sym(args[index]._data, name=self._fresh(
-                names[index] if index < len(names) else f"input{index}"))
+            sym = values[slot] = Sym(args[index]._data, name=self._fresh(names[index]))
             self.arguments.append(("input", index, slot, sym))
         floats: dict = {}
         for slot, index, dtype in graph.scalars:  # a float argument, one array however often it is used
             if index not in floats:
-                name = self._fresh(names[index] if index < len(names) else f"input{index}")
+                name = self._fresh(names[index])
                 rec.group, rec.label = ("forward", -1), "the float argument as an array"
-                line = Line("xp.full", ((), Raw(name), dtype), {}, rec.group, rec.label)
-                floats[index] = Sym(xp.full((), args[index], dtype), line, name)
-                line.targets.append(floats[index])
-                rec.lines.append(line)
+                floats[index] = rec.emit("xp.full", ((), Raw(name), dtype), {}, xp.full((), args[index], dtype), name)
                 self.arguments.append(("float", index, slot, Raw(name)))
             values[slot] = floats[index]
         for slot, param in graph.params:
             sym = values[slot] = Sym(param._data, name=self._fresh(_identifier(param.name)))
-            sym.const = False
             self.arguments.append(("param", param, slot, sym))
             self.leaf_syms.append((sym, f"Parameter {param.name!r}", ": "))
         for slot, value in graph.constants:
@@ -230,10 +211,7 @@ class Compiled:
                 value = node.prim.forward(rec._xp, *[s.value for s in ins], **node.attrs)
                 out = rec.opaque(f"{self._label(node.prim)}.forward", (Raw("xp"), *ins), dict(node.attrs), value)[0]
             if out.line is None or out.line.group != rec.group or out.const:  # an input handed back
-                line = Line("", (out,), {}, rec.group, rec.label)
-                out = Sym(out.value, line)
-                line.targets.append(out)
-                rec.lines.append(line)
+                out = rec.emit("", (out,), {}, out.value)
             values[node.output] = out
             self.node_outputs[id(out)] = k
         return len(rec.lines)
@@ -278,17 +256,13 @@ class Compiled:
                           [values[s] for s in self.forward_slots] + returned)
 
         lines = self._header(graph)
-        params = [a[3].name if type(a[3]) is Sym else a[3].text for a in self.arguments]
+        params = [a[3].name if type(a[3]) is Sym else a[3] for a in self.arguments]
         lines.append(f"def forward({', '.join(params)}):")
         lines += self._body(fwd, [values[s] for s in self.forward_slots])
         names = [values[s].name for s in self.read_slots] + [seeds[s].name for s in self.seed_slots]
-        lines.append("")
-        lines.append(f"def backward({', '.join(names)}):")
-        aliases = []
-        for s, g in zip(self.grad_slots, returned):
-            want = "g_" + values[s].name
-            if g.name != want:  # the gradient is another slot's too (an Add passes it on as it is)
-                aliases.append(f"    {want} = {g.name}")
+        lines += ["", f"def backward({', '.join(names)}):"]
+        aliases = [f"    g_{values[s].name} = {g.name}" for s, g in zip(self.grad_slots, returned)
+                   if g.name != "g_" + values[s].name]  # another slot's gradient too (Add passes it on)
         body = self._body(bwd, returned, aliases, ["g_" + values[s].name for s in self.grad_slots])
         return "\n".join(lines + body) + "\n"
 
@@ -296,9 +270,8 @@ class Compiled:
                      returned: list) -> None:
         live = fwd + bwd
         uses: dict = {id(r): 1 for r in returned}  # a returned value keeps its name
-        for line in live:
-            for a in line.syms():
-                uses[id(a)] = uses.get(id(a), 0) + 1
+        for a in [a for line in live for a in line.syms()]:
+            uses[id(a)] = uses.get(id(a), 0) + 1
         self._inline: set = set()
         users = {id(a): line for line in live for a in line.syms()}
         for line in live:
@@ -315,41 +288,30 @@ class Compiled:
         for sym, k in [(s, k) for line in fwd for s in line.targets if s is not None
                        and (k := self.node_outputs.get(id(s))) is not None]:
             sym.name = self._fresh(f"t{k + 1}")
+        name_of = lambda s: values[s].name or f"s{s}"  # noqa: E731
         final: dict = {}
         for s in range(len(grads) - 1, -1, -1):  # the latest tensor first: a gradient passed on keeps its name
             if grads[s] is not None and values[s] is not None:
                 final.setdefault(id(grads[s]), s)
         for s, sym in seeds.items():
-            if id(sym) in final:
-                sym.name = self._fresh("g_" + self._slot_name(values, final[id(sym)]))
-            else:
-                sym.name = self._fresh(f"g_{self._slot_name(values, s)}_1")
+            sym.name = self._fresh("g_" + name_of(final[id(sym)]) if id(sym) in final else f"g_{name_of(s)}_1")
         parts: dict = {}
         for step in steps:
             for s, g in zip(self.graph.nodes[step.node].inputs, step.grads):
                 if g is not None:
                     parts.setdefault(id(g), s)
         counts: dict = {}
-        for line in bwd:
-            for sym in line.targets:
-                if sym is None or sym.name is not None or id(sym) in self._inline:
-                    continue
-                if id(sym) in final:
-                    sym.name = self._fresh("g_" + self._slot_name(values, final[id(sym)]))
-                elif id(sym) in parts:
-                    s = parts[id(sym)]
-                    counts[s] = counts.get(s, 0) + 1
-                    sym.name = self._fresh(f"g_{self._slot_name(values, s)}_{counts[s]}")
-                else:
-                    sym.name = self._fresh("tmp")
-        for line in fwd:
-            for sym in line.targets:
-                if sym is not None and sym.name is None and id(sym) not in self._inline:
-                    sym.name = self._fresh("tmp")
-
-    @staticmethod
-    def _slot_name(values: list, s: int) -> str:
-        return values[s].name or f"s{s}"
+        for sym in [t for line in bwd + fwd for t in line.targets]:
+            if sym is None or sym.name is not None or id(sym) in self._inline:
+                continue
+            if id(sym) in final:
+                sym.name = self._fresh("g_" + name_of(final[id(sym)]))
+            elif id(sym) in parts:
+                s = parts[id(sym)]
+                counts[s] = counts.get(s, 0) + 1
+                sym.name = self._fresh(f"g_{name_of(s)}_{counts[s]}")
+            else:
+                sym.name = self._fresh("tmp")
 
     def _name_constant(self, sym: Sym, constants: dict) -> None:
         """Name a constant once per value: a call that read no array is shown as that call; a constant
@@ -373,12 +335,10 @@ class Compiled:
         self.leaf_syms.append((sym, shown, " = "))
 
     def _header(self, graph: Any) -> list:
-        inputs = [a[3].name if type(a[3]) is Sym else a[3].text for a in self.arguments if a[0] != "param"]
-        lines = ["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)",
+        inputs = [a[3].name if type(a[3]) is Sym else a[3] for a in self.arguments if a[0] != "param"]
+        return (["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)",
                  f"# inputs: {', '.join(inputs) or 'none'}"]
-        for sym, what, sep in self.leaf_syms:
-            lines.append(f"# {sym.name}{sep}{what}")
-        return lines + [""]
+                + [f"# {sym.name}{sep}{what}" for sym, what, sep in self.leaf_syms] + [""])
 
     def _body(self, lines: list, returned: list, aliases: list | None = None,
               names: list | None = None) -> list:
@@ -398,10 +358,8 @@ class Compiled:
             gone = sorted(n for n, j in last.items() if j == i and n in defined and n not in keep)
             if self.release and gone:
                 out.append(f"    del {', '.join(gone)}")
-        out += aliases or []
         shown = names if names is not None else [r.name for r in returned]
-        out.append(f"    return {', '.join(shown)}" if shown else "    return ()")
-        return out
+        return out + (aliases or []) + [f"    return {', '.join(shown)}" if shown else "    return ()"]
 
     def _refs(self, line: Line) -> list:
         """The named values a line reads, through the expressions written inside it."""
@@ -420,7 +378,7 @@ class Compiled:
         if type(a) is Sym:
             return self._expr(a.line) if id(a) in self._inline else a.name
         if type(a) is Raw:
-            return a.text
+            return str(a)
         if a is None or isinstance(a, (bool, int, str)):
             return repr(a)
         if isinstance(a, float):
@@ -439,33 +397,22 @@ class Compiled:
     # -- a call -----------------------------------------------------------------------------------
     def forward(self, args: tuple) -> list:
         """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        values = list(self.template)
-        call = []
-        for kind, key, slot, _ in self.arguments:
-            if kind == "input":
-                v = values[slot] = args[key]._data
-            elif kind == "param":
-                v = values[slot] = key._data
-            else:
-                v = args[key]
-            call.append(v)
-        for slot, index, dtype in self.graph.scalars:  # for the Trace, which replays from the leaves
+        data = [args[i]._data for i in self._inputs] + [args[i] for i in self._floats] + [p._data for p in self._params]
+        values = self.template.copy()
+        for s, v in zip(self._slots, data):
+            values[s] = v
+        for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
             values[slot] = self.xp.full((), args[index], dtype)
-        out = self._forward_fn(*call)
-        if len(self.forward_slots) == 1:
-            out = (out,)
-        for s, v in zip(self.forward_slots, out):
+        out = self._forward_fn(*data)
+        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
             values[s] = v
         return values
 
     def backward(self, values: list, seeds: dict) -> list:
         """The gradients by slot (only those asked for); ``values`` as forward() made them."""
-        call = [values[s] for s in self.read_slots] + [seeds[s] for s in self.seed_slots]
-        out = self._backward_fn(*call)
-        if len(self.grad_slots) == 1:
-            out = (out,)
-        grads: list = [None] * self.size
-        for s, g in zip(self.grad_slots, out):
+        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
+        grads = self._none.copy()
+        for s, g in zip(self.grad_slots, (out,) if len(self.grad_slots) == 1 else out):
             grads[s] = g
         return grads
 
@@ -483,13 +430,12 @@ def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
     return kept[::-1]
 
 
-def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weight_inputs: tuple,
-             requires: list | None, release: bool) -> Compiled:
+def compiled(graph: Any, runner: Any, args: tuple, positions: Any, weight_inputs: tuple, release: bool) -> Compiled:
     """The code compiled for this graph and these wanted gradients, made on the first call.
     ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
     key = ("compiled", positions, weight_inputs)
     code = graph.cache.get(key)
-    if code is None or not all(cls.vjp is vjp and cls.forward is fwd for cls, fwd, vjp in code.rules):
+    if code is None or any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in code.rules):
         inputs = graph.input_slots
         wanted = [inputs[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in inputs] + [inputs[p] for p in weight_inputs if p in inputs]
@@ -497,6 +443,7 @@ def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weig
             wanted += [graph.param_slots[id(w)] for w in runner.weights if id(w) in graph.param_slots]
         outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
         seed_slots = list(dict.fromkeys(outs[:1] if runner.has_aux else outs))
-        code = graph.cache[key] = Compiled(graph, runner, args, xp, list(dict.fromkeys(wanted)), requires,
-                                           seed_slots, release)
+        requires = runner._work_out_requires(graph, positions, weight_inputs)  # the gradients that are needed
+        code = graph.cache[key] = Compiled(graph, runner, args, runner._backend(args), list(dict.fromkeys(wanted)),
+                                           requires, seed_slots, release)
     return code

@@ -121,8 +121,7 @@ class GradRunner:
             self._weight_inputs(args)
         if mode == _context.GRAPH_MODE:  # -- compiled GRAPH_MODE (compile.py): the code made for this graph --
             recorded, replayed = self._graph(args)
-            compiled = _compile.compiled(recorded, self, args, self._backend(args), positions, weight_inputs,
-                                         self._requires(recorded, positions, mode, weight_inputs),
+            compiled = _compile.compiled(recorded, self, args, positions, weight_inputs,
                                          recorded.nbytes > RELEASE_ABOVE_BYTES)
             values, self.graph_code = compiled.forward(args), compiled.source
         else:
