@@ -8,9 +8,12 @@ same two cases where installed (``pip install -e '.[bench]'``).
 """
 from __future__ import annotations
 
+import json
+import sys
+
 import numpy as np
 
-from common import compare, mlp
+from common import ALLOCATOR, compare, mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
@@ -168,6 +171,11 @@ def _peers_mlp(x, t, weights, layers) -> dict:
 
 
 if __name__ == "__main__":
+    if "--json" in sys.argv:  # for run.py, which runs this once per allocator setting (common.ALLOCATOR)
+        mlp_figures = mlp_cases()  # first: see run.py
+        print(json.dumps({"allocator": ALLOCATOR, "mlp": mlp_figures, "document": document_cases()}))
+        raise SystemExit(0)
+    print(f"allocator: {ALLOCATOR}")
     for name, r in document_cases().items():
         print(f"document example  {name:15s} {r['us']:8.2f} us  x{r['ratio']:.2f}")
     for name, r in mlp_cases().items():

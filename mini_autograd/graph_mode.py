@@ -1,8 +1,8 @@
-"""GRAPH_MODE: a tape kept as a static graph, traced once per input signature and replayed.
+"""GRAPH_MODE: a tape kept as a static graph, traced once per input signature, then compiled.
 
 Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
-replaying refills inputs, parameters' current values and Python float arguments (FloatInput), and
-runs each node's forward in tape order. A runner keeps at most CACHE_SIZE graphs (LRU).
+compile.py turns the graph into Python source whose arguments are the inputs, the parameters' current
+values and the Python float arguments (FloatInput). A runner keeps at most CACHE_SIZE graphs (LRU).
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def signature(args: tuple, extra: tuple) -> tuple | None:
 
 class FloatInput:
     """A Python float argument while GRAPH_MODE traces. Handed to a tensor operation (``x * t``) it
-    becomes an input of the graph, refilled from each call's value on replay; any other use --
+    becomes an input of the graph, an argument of the compiled code; any other use --
     arithmetic, a comparison, ``float()``, a math or NumPy function, printing -- reads its value,
     ``read`` turns True and the graph is kept for that value only. It is not a float subclass on
     purpose: C code (``math.exp``, NumPy) would read a subclass's value without our knowing."""
@@ -83,7 +83,7 @@ class FloatInput:
 
     def tensor(self, constant: Tensor) -> Tensor:
         """A fresh Tensor holding ``constant``'s array (the float in the dtype the operation gave
-        it), recorded as this argument's leaf: replays refill it with the call's value."""
+        it), recorded as this argument's leaf: the compiled code makes it from each call's value."""
         state = _tape.state
         if state.active is None or not state.tracing:
             return constant
@@ -125,7 +125,7 @@ for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __
 
 class Graph:
     """A finished tape: nodes, leaves, where the outputs are and the constants' values (the other
-    values come from each replay)."""
+    values come from each call); ``cache`` holds its compiled code (compile.py)."""
 
     __slots__ = ("nodes", "size", "inputs", "params", "constants", "scopes", "outputs", "leaves",
                  "input_slots", "param_slots", "cache", "nbytes", "scalars")
@@ -145,21 +145,6 @@ class Graph:
         self.constants = [(s, tape.values[s]) for s, leaf in tape.leaves.items() if leaf.role == "constant"]
         self.scalars = [(s, leaf.index, tape.values[s].dtype) for s, leaf in tape.leaves.items()
                         if leaf.role == "scalar"]
-
-    def replay(self, xp: Any, args: tuple) -> list:
-        """Values of every slot for new inputs and the parameters' current values."""
-        values: list = [None] * self.size
-        for slot, index in self.inputs:
-            values[slot] = args[index]._data
-        for slot, param in self.params:
-            values[slot] = param._data
-        for slot, value in self.constants:
-            values[slot] = value
-        for slot, index, dtype in self.scalars:
-            values[slot] = xp.full((), args[index], dtype)
-        for node in self.nodes:
-            values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
-        return values
 
 
 class GraphCache(OrderedDict):
