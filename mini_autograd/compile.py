@@ -304,6 +304,8 @@ class Compiled:
         for sym in [t for line in bwd + fwd for t in line.targets]:
             if sym is None or sym.name is not None or id(sym) in self._inline:
                 continue
+            if sym.line.fn == "xp.add" and id(sym.line.args[0]) in parts:  # a sum of a slot's gradients so far
+                parts.setdefault(id(sym), parts[id(sym.line.args[0])])
             if id(sym) in final:
                 sym.name = self._fresh("g_" + name_of(final[id(sym)]))
             elif id(sym) in parts:
@@ -419,8 +421,7 @@ class Compiled:
 
 def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
     """The lines a root depends on, in order (dead code elimination on straight-line code)."""
-    live = set(roots)
-    kept = []
+    live, kept = set(roots), []
     for line in reversed(lines):
         if line.targets and all(t is not None and t.const for t in line.targets):
             continue  # a constant: a value in the namespace, computed once

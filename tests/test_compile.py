@@ -10,7 +10,7 @@ import mini_autograd as ma
 import mini_autograd.grad as grad_module
 import mini_autograd.nn as nn
 from mini_autograd import GradOperation, ParameterTuple, Tensor, context, ops, value_and_grad
-from tests.conftest import DOC_SENS, X, Y, Net, hand_grads
+from tests.conftest import DOC_SENS, X, Y, Net, TwoOut, hand_grads
 
 
 def f32(a):
@@ -291,3 +291,42 @@ def test_a_value_a_vjp_uses_twice_is_computed_once():
     code = fn.runner.graph_code
     # Div's vjp: dx = dout / y, then dy = -(dx * out): dx is named once and read twice
     assert "    g_x = xp.div(g_t1, y)  # Div\n    g_y = xp.neg(xp.mul(g_x, t1))  # Div\n" in code
+
+
+def _many(x, y):
+    """Most primitives at once, x and y each used several times (their gradients accumulate)."""
+    t = ops.ReduceSum(keep_dims=True)(ops.Exp()(x) * ops.Sigmoid()(y), 1) + ops.Tanh()(x).mean()
+    u = ops.Transpose()(ops.Reshape()(x, (3, 2)), (1, 0)) ** 2 - ops.Log()(y * y + 1.0) / 3
+    v = ops.Cast()(x > y, ma.float32) * u + (-t)
+    return v.sum() + ops.ReduceMean()(ops.Square()(v), 0).sum()
+
+
+_RNG = np.random.default_rng(5)
+_A, _B = _RNG.normal(size=(2, 3)).astype(np.float32), _RNG.normal(size=(2, 3)).astype(np.float32)
+_W = ma.Parameter(f32(_RNG.normal(size=(2, 3))), name="w.0")
+EDGES = {  # name: (make the transform, its arguments)
+    "tuple output, a sensitivity each": (
+        lambda: nn.ForwardValueAndGrad(TwoOut(), get_all=True, sens_param=True),
+        lambda: (f32(_A), f32(_B), (f32(np.ones((2, 3))), f32(np.full((2, 3), 2.0))))),
+    "has_aux": (lambda: value_and_grad(lambda x, y: (x * y, x + y), (0, 1), has_aux=True),
+                lambda: (f32(_A), f32(_B))),
+    "the output is an input": (lambda: value_and_grad(lambda x, y: x, (0, 1)), lambda: (f32(_A), f32(_B))),
+    "one tensor at two positions": (lambda: value_and_grad(lambda x, y: x * y, (0, 1)),
+                                    lambda: (lambda a: (a, a))(f32(_A))),
+    "a weight passed as an input": (lambda: GradOperation(get_all=True, get_by_list=True)(
+        lambda x, y: x * y * _W, [_W]), lambda: (f32(_A), _W)),
+    "an unused input": (lambda: value_and_grad(lambda x, y: x * 2.0, (0, 1)), lambda: (f32(_A), f32(_B))),
+    "an int32 input, promoted": (lambda: value_and_grad(lambda x, y: x * y, (0, 1)),
+                                 lambda: (f32(_A), Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.int32)))),
+    "float64": (lambda: value_and_grad(lambda x, y: x * y, (0, 1)),
+                lambda: (Tensor(_A.astype(np.float64)), Tensor(_B.astype(np.float64)))),
+    "most primitives": (lambda: value_and_grad(_many, (0, 1)), lambda: (f32(_A), f32(_B))),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGES))
+def test_more_shapes_of_network_run_compiled_as_on_the_tape(name):
+    """The tape is the reference here (its gradients are checked against central differences in
+    test_vjp and test_fidelity); the compiled code must give its bits."""
+    make, args = EDGES[name]
+    both_modes(make, *args())
