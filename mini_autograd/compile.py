@@ -73,7 +73,8 @@ class _Recorder:
             return fn
 
         def call(*args: Any, **kwargs: Any) -> Sym:
-            sym = self.emit(f"xp.{name}", args, kwargs, fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()}))
+            value = fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()})
+            sym = self.emit(f"xp.{name}", args, kwargs, value)
             sym.const = not sym.line.syms()
             return sym
         return call
@@ -138,7 +139,7 @@ class Compiled:
 
     def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
                  seed_slots: list, release: bool) -> None:
-        self.graph, self.xp, self.size, self.release = graph, xp, graph.size, release
+        self.graph, self.xp, self.size, self.release, self.seed_slots = graph, xp, graph.size, release, seed_slots
         self._names: set = {"xp", "np", "forward", "backward"}
         self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
         self.namespace: dict = {"xp": xp, "np": np}
@@ -152,7 +153,6 @@ class Compiled:
         rec.group, rec.label = ("seed",), ""
         grads = backward(rec, nodes, values, seeds, steps, requires)
         self.grad_slots = [s for s in wanted if grads[s] is not None]
-        self.seed_slots = seed_slots
         self.source = self._generate(graph, values, rec.lines[:forward_lines], rec.lines[forward_lines:], grads,
                                      steps, seeds)
         exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
