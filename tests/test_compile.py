@@ -102,6 +102,15 @@ def test_the_documents_graph_code_reads_line_by_line():
         "    g_z = xp.reshape(xp.sum(xp.mul(g_t1, x), (0, 1), True), (1,))  # Mul",
         "    return g_x, g_y, g_z",
     ]
+    # the document's own flags return dx only: MatMul's product for y and Mul's for z are not computed
+    fvg = nn.ForwardValueAndGrad(Net())
+    fvg(f32(X), f32(Y))
+    assert fvg.graph_code.split("def backward")[1].splitlines() == [
+        "(y, z, g_t2):",
+        "    g_t1 = xp.matmul(g_t2, y, False, True)  # MatMul",
+        "    g_x = xp.mul(g_t1, z)  # Mul",
+        "    return g_x",
+    ]
 
 
 def test_graph_code_is_deterministic_valid_python_and_none_in_pynative():
