@@ -12,20 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.browser_support import (NETWORKS, Call, Explorer, FrameWant, Graph, Output, Sensitivity, Training,
-                                   assert_frame_table, assert_printed, document_grads, flow_caption,
-                                   node_grad_text, printed_matches, svg_edge_labels, svg_nodes)
+from tests.browser_support import (NETWORKS, Call, Derivation, Explorer, FrameWant, Graph, Output, Sensitivity,
+                                   Training, assert_frame_table, assert_printed, document_grads, flow_caption,
+                                   node_grad_text, printed_matches, svg_clusters, svg_edge_labels, svg_nodes)
 from viz.graph import COLOURS  # the legend's colours: how the pictures mark running and returned
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 # Tags every widget of each kind with data-browser-test="<kind>-<n>" (page order); returns the counts.
-# Widgets inside an explorer are its tabs, not widgets of their own.
+# Widgets inside an explorer are its tabs, not widgets of their own; an SVG output is a graph
+# (viz.draw_graph) unless a widget shows it (the sensitivity widget's heatmaps are SVG).
 TAG_WIDGETS = r"""() => {
     const own = sel => [...document.querySelectorAll(sel)]
         .filter(e => !(e.parentElement && e.parentElement.closest('.mini-autograd-explorer')));
     const kinds = {
-        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='image/svg+xml']")],
+        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='image/svg+xml']")]
+            .filter(e => !e.closest('.mini-autograd-sens, .jupyter-widgets')),
         GraphWidget: own('.mini-autograd-graph'), Flow: own('.mini-autograd-flow'),
         Sensitivity: own('.mini-autograd-sens'), Explorer: [...document.querySelectorAll('.mini-autograd-explorer')],
         Training: [...document.querySelectorAll('.jp-OutputArea-output .widget-vbox')].filter(v =>
@@ -38,13 +40,26 @@ TAG_WIDGETS = r"""() => {
     }
     return counts;
 }"""
-# What a flow shows now: its caption, the edge table's cells, the graph drawn.
-FLOW_STATE = r"""f => {
+# What a flow shows now: its caption, the edge table's cells (table.rows and tr.cells: the table's
+# own, not those of the matrices in its cells), the graph drawn (with_svg: false leaves it out).
+FLOW_STATE = r"""(f, with_svg) => {
     const cap = f.querySelector('.mini-autograd-caption'), table = f.querySelector('table.mini-autograd-edges');
-    const svg = f.querySelector('svg');
+    const svg = with_svg !== false && f.querySelector('svg');
     return {caption: cap ? cap.innerText : '',
-            rows: table ? [...table.querySelectorAll('tr')].map(tr => [...tr.children].map(c => c.innerText)) : [],
+            rows: table ? [...table.rows].map(tr => [...tr.cells].map(c => c.innerText)) : [],
             svg: svg ? new XMLSerializer().serializeToString(svg) : ''};
+}"""
+# Runs Python in the notebook's kernel (no cell, no output in the page) and returns what it printed.
+KERNEL_RUN = r"""async code => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const future = kernel.requestExecute({code, silent: false, store_history: false});
+    let out = '';
+    future.onIOPub = msg => {
+        if (msg.header.msg_type === 'stream') out += msg.content.text;
+        if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+    };
+    await future.done;
+    return out;
 }"""
 
 
@@ -55,22 +70,46 @@ def all_texts(locator) -> list[str]:
 
 # -- the checks, one per kind ---------------------------------------------------------------------
 
-def check_graph_svg(svg: str, call: Call, where: str) -> None:
-    """The graph has the network's primitives and named tensors, marks exactly the returned
-    gradients (red border, "returned as ...") and shows each with the derived values."""
+def derivation(page, call: Call) -> Derivation:
+    """The hand derivation of a call. A network without known leaves (05's MLP, trained in the
+    notebook) gets the values of its inputs and parameters from the called ForwardValueAndGrad in
+    the kernel (``call.kernel``): only the leaves, every gradient is derived here in float64; the
+    leaves known independently (05's last mini-batch) must be the ones read."""
+    if not call.kernel:
+        return call.derive()
+    code = (f"import json as _json\nprint(_json.dumps({{t.name: t.value.astype(float).tolist() for t in "
+            f"{call.kernel}.trace.tensors if t.role in ('input', 'parameter')}}))")
+    text = page.evaluate(KERNEL_RUN, code)
+    assert not text.startswith("ERROR"), f"reading {call.kernel}'s leaves from the kernel: {text}"
+    leaves = {k: np.array(v) for k, v in json.loads(text).items()}
+    for name, value in NETWORKS[call.network].known_leaves().items():
+        np.testing.assert_array_equal(leaves[name], value, err_msg=f"{call.kernel}'s {name} is not the notebook's")
+    return call.derive(leaves)
+
+
+def check_graph_svg(page, svg: str, call: Call, where: str) -> None:
+    """The graph has the network's primitives, named tensors, cells and collapsed boxes, marks
+    exactly the returned gradients (red border, "returned as ...") and shows each with the derived
+    values."""
     net, nodes = NETWORKS[call.network], svg_nodes(svg)
     heads = {n.texts[0]: n for n in nodes if n.texts}
     for op in net.ops:
         assert op in heads, f"{where}: no {op} node in the graph (nodes: {sorted(heads)})"
+    for title in net.clusters:
+        assert title in svg_clusters(svg), f"{where}: no cluster {title!r} (clusters: {svg_clusters(svg)})"
+    texts = {t for n in nodes for t in n.texts}
+    for text in net.texts:
+        assert text in texts, f"{where}: no node shows {text!r}"
     for label, role in net.tensors.items():
         assert label in heads and f"({role}" in " ".join(heads[label].texts), (
             f"{where}: no node {label} ({role}): {heads[label].texts if label in heads else 'absent'}")
     marks = {n.texts[0]: t[len("returned as "):] for n in nodes for t in n.texts if t.startswith("returned as ")}
     assert marks == call.returned, f"{where}: the graph marks {marks} as returned, expected {call.returned}"
-    for label, grad in call.grads().items():
+    derived = derivation(page, call)
+    for label, grad in derived.grads.items():
         node = heads[label]
         assert (COLOURS["returned"], "3") in node.strokes, f"{where}: {label} has no red border: {node.strokes}"
-        assert_printed(node_grad_text(node), grad, f"{where}, the gradient {label} shows")
+        assert_printed(node_grad_text(node), grad, f"{where}, the gradient {label} shows", derived.tol)
 
 
 def check_graph(page, el, item: Graph, where: str) -> None:
@@ -81,7 +120,7 @@ def check_graph(page, el, item: Graph, where: str) -> None:
     assert box and box["width"] > 50 and box["height"] > 50, f"{where}: the graph has no size on the page: {box}"
     svg = pic.evaluate("e => e.tagName.toLowerCase() === 'img' ? e.getAttribute('src') "
                        ": new XMLSerializer().serializeToString(e)")
-    check_graph_svg(svg, item.call, where)
+    check_graph_svg(page, svg, item.call, where)
 
 
 def check_graph_widget(page, el, item, where: str) -> None:
@@ -90,7 +129,7 @@ def check_graph_widget(page, el, item, where: str) -> None:
     pic.wait_for(state="visible", timeout=30_000)
     box = pic.bounding_box()
     assert box and box["width"] > 50 and box["height"] > 50, f"{where}: the graph has no size on the page: {box}"
-    check_graph_svg(pic.evaluate("e => new XMLSerializer().serializeToString(e)"), item.call, where)
+    check_graph_svg(page, pic.evaluate("e => new XMLSerializer().serializeToString(e)"), item.call, where)
 
 
 def flow_state(flow) -> dict:
@@ -100,12 +139,13 @@ def flow_state(flow) -> dict:
 def wait_for_frame(page, flow, k: int, where: str) -> dict:
     """The flow's state once it shows frame k and has stopped changing (caption, table and picture
     are separate widgets, updated one after the other)."""
-    deadline, last = time.time() + 30, None
+    deadline, last = time.time() + 30 + 3 * flow_caption(flow_state(flow)["caption"])[1], None
     while True:
         state = flow_state(flow)
         if state == last and state["svg"] and flow_caption(state["caption"])[0] == k:
             return state
-        assert time.time() < deadline, f"{where}: the flow did not settle on frame {k}: {state['caption']!r}"
+        assert time.time() < deadline, (f"{where}: the flow did not settle on frame {k}: {state['caption']!r} (picture: "
+                                        f"{len(state['svg'])} characters, {'changing' if state != last else 'steady'})")
         last = state
         page.wait_for_timeout(300)
 
@@ -116,11 +156,11 @@ def assert_picture(state: dict, want: FrameWant, where: str) -> None:
     running = [n.texts[0] for n in svg_nodes(state["svg"]) if n.fill == COLOURS["running"]]
     assert running == ([want.op] if want.op else []), f"{where}: the picture highlights {running}, not {want.op}"
     sent = [t for t in svg_edge_labels(state["svg"]) if t.startswith("grad")]
-    grads = {k: g for k, g in want.sent.items() if g is not None} if want.op else {}
+    grads = [(label, g) for label, g, _, _ in want.rows if g is not None] if want.op else []
     assert len(sent) == len(grads), f"{where}: the picture draws {len(sent)} gradient edges, expected {len(grads)}"
-    for label, grad in grads.items():  # graphviz orders the edges its own way: each must be drawn once
-        assert any(printed_matches(text, grad) for text in sent), (
-            f"{where}: no gradient edge in the picture shows {label}'s {np.round(grad, 4).tolist()}: {sent}")
+    for label, grad in grads:  # graphviz orders the edges its own way: each must be drawn
+        assert any(printed_matches(text, grad, want.tol) for text in sent), (
+            f"{where}: no gradient edge in the picture shows {label}'s {np.round(grad, 4).tolist()[:3]}: {sent}")
 
 
 def assert_frame(state: dict, want: FrameWant, last: int, where: str) -> None:
@@ -139,7 +179,7 @@ def type_step(page, flow, k: int) -> None:
 def check_flow(page, flow, item, where: str) -> None:
     """Every frame shows the derived gradients: frame 0 first; then Play, recording what the page
     shows at each step (each frame's last reading before the next); then the slider, typed to 1."""
-    frames = item.call.frames()
+    frames = derivation(page, item.call).frames
     last = len(frames) - 1
     flow.scroll_into_view_if_needed()
     if flow_caption(flow_state(flow)["caption"])[0] != 0:
@@ -151,7 +191,7 @@ def check_flow(page, flow, item, where: str) -> None:
         window.__flowSeen = [];
         const read = """ + FLOW_STATE + """;
         window.__flowRecorder = new MutationObserver(() => {
-            const s = read(f);
+            const s = read(f, false);
             window.__flowSeen.push({caption: s.caption, rows: s.rows});
         });
         window.__flowRecorder.observe(f, {subtree: true, childList: true, characterData: true});

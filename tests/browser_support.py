@@ -1,7 +1,7 @@
 """What the browser test expects and how it reads the page: the kinds of widget a notebook shows,
-the hand derivation of the document's network (every gradient and every gradient-flow frame), and
-the parsing of values as viz prints them (one place to update when the display changes).
-Expected values are NumPy float64 from the derivation, never from the engine.
+the hand derivation of each network the notebooks draw (every gradient and gradient-flow frame, from
+a tape of hand-written vjps), and the parsing of values as viz prints them (one place to update when
+the display changes). Expected values are NumPy float64 from the derivation, never from the engine.
 """
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-# -- the document's network, derived by hand -------------------------------------------------------
+# -- the networks the notebooks show, derived by hand ----------------------------------------------
 
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]])
 Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]])
@@ -33,40 +34,141 @@ def document_grads(sens: np.ndarray, z: float = 1.0) -> dict:
 
 
 @dataclass(frozen=True)
+class Op:
+    """One primitive of a network's tape: its name, its input and output tensors (labelled as the
+    pictures call them: the name, "output[0]", or "%slot" with slots in the order the tape meets
+    tensors), its forward and its vjp by hand: vjp(dout, out, *inputs) -> a gradient per input."""
+    op: str
+    inputs: tuple
+    out: str
+    fwd: Callable
+    vjp: Callable
+
+
+@dataclass(frozen=True)
 class FrameWant:
-    """One frame of the gradient flow: its number, the primitive whose vjp ran, and for each row of
-    the edge table (tensor label as the pictures call it) the gradient sent (None: nothing sent, "—")."""
+    """One frame of the gradient flow: its number, the primitive whose vjp ran, and the edge table's
+    rows in order: (tensor label, gradient sent or None for "—", accumulated, gradient held now)."""
     index: int
     op: str | None
-    sent: dict
+    rows: tuple
+    tol: float = 1e-6  # the float32 engine's error allowed, as a fraction of an array's largest entry
 
 
-def document_frames(call: "Call") -> list[FrameWant]:
-    """The backward pass of out = (x z) @ y, in tape order: MatMul's vjp, then Mul's. The engine
-    sends a gradient only along edges that lead to a requested gradient; "%3" is the intermediate
-    x z (slot 3: x, y, z, x z, out), "output[0]" the output holding the seed."""
-    s, need = call.sens, set(call.returned)
-    g = document_grads(s, call.z)
-    return [
-        FrameWant(0, None, {"output[0]": s}),
-        FrameWant(1, "MatMul", {"%3": s @ Y.T if need & {"x", "z"} else None,
-                                "y": g["y"] if "y" in need else None}),
-        FrameWant(2, "Mul", {"x": g["x"] if "x" in need else None, "z": g["z"] if "z" in need else None}),
-    ]
+@dataclass(frozen=True)
+class Derivation:
+    grads: dict  # tensor label -> the gradient the call returns
+    frames: list  # [FrameWant]
+    tol: float = 1e-6
+
+
+def derive(tape: list, leaves: dict, sens: np.ndarray | None, returned, tol: float) -> Derivation:
+    """The forward and backward pass of a tape in float64. A vjp sends a gradient only along the
+    edges that lead to a requested gradient (as the engine does: nothing to x when only weights are
+    asked for); a tensor that already holds a gradient adds the new one ("+=")."""
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in leaves.items()}
+    for op in tape:
+        values[op.out] = op.fwd(*(values[i] for i in op.inputs))
+    out = tape[-1].out
+    seed = np.ones_like(values[out]) if sens is None else np.asarray(sens, dtype=np.float64)
+    leads = set(returned)
+    for op in tape:
+        if leads & set(op.inputs):
+            leads.add(op.out)
+    held = {out: seed}
+    frames = [FrameWant(0, None, ((out, seed, False, seed),), tol)]
+    for k, op in enumerate(reversed(tape), 1):
+        sent = []
+        for name, g in zip(op.inputs, op.vjp(held[op.out], values[op.out], *(values[i] for i in op.inputs))):
+            g = np.asarray(g, dtype=np.float64).reshape(values[name].shape) if name in leads else None
+            sent.append((name, g, g is not None and name in held))
+            if g is not None:
+                held[name] = held[name] + g if name in held else g
+        frames.append(FrameWant(k, op.op, tuple((n, g, acc, held.get(n)) for n, g, acc in sent), tol))
+    return Derivation({k: held[k] for k in returned}, frames, tol)
+
+
+MATMUL = dict(fwd=lambda a, b: a @ b, vjp=lambda d, o, a, b: (d @ b.T, a.T @ d))
+MATMUL_T = dict(fwd=lambda a, w: a @ w.T, vjp=lambda d, o, a, w: (d @ w, d.T @ a))  # transpose_b=True
+TANH = dict(fwd=np.tanh, vjp=lambda d, o, a: (d * (1 - o ** 2),))
+BIAS_ADD = dict(fwd=lambda a, b: a + b, vjp=lambda d, o, a, b: (d, d.sum(axis=0)))
+
+# out = (x z) @ y (slots: x, y, z, x z, out)
+DOCUMENT_TAPE = [
+    Op("Mul", ("x", "z"), "%3", fwd=lambda x, z: x * z, vjp=lambda d, o, x, z: (d * z, np.sum(d * x).reshape(z.shape))),
+    Op("MatMul", ("%3", "y"), "output[0]", **MATMUL),
+]
+# 06: f2(f1(x)), f1(x) = tanh(x @ w1), f2(h) = sum((h @ w2) * (h @ w2)) (slots: x, w1, x w1, tanh, w2, h w2, ², out)
+TWO_LAYERS_TAPE = [
+    Op("MatMul", ("x", "f1.w1"), "%2", **MATMUL),
+    Op("Tanh", ("%2",), "%3", **TANH),
+    Op("MatMul", ("%3", "f2.w2"), "%5", **MATMUL),
+    Op("Mul", ("%5", "%5"), "%6", fwd=lambda a, b: a * b, vjp=lambda d, o, a, b: (d * b, d * a)),
+    Op("ReduceSum", ("%6",), "output[0]", fwd=lambda a: np.sum(a), vjp=lambda d, o, a: (d * np.ones_like(a),)),
+]
+# 05: MSE(fc3(tanh(fc2(tanh(fc1(data))))), label), Dense = data @ weight^T + bias (slots in tape order)
+MLP_TAPE = []
+for _i, (_w, _b, _m, _a, _t) in enumerate(((2, 4, 3, 5, 6), (7, 9, 8, 10, 11), (12, 14, 13, 15, None))):
+    _in = "data" if _i == 0 else f"%{(6, 11)[_i - 1]}"
+    MLP_TAPE += [Op("MatMul", (_in, f"fc{_i + 1}.weight"), f"%{_m}", **MATMUL_T),
+                 Op("Add", (f"%{_m}", f"fc{_i + 1}.bias"), f"%{_a}", **BIAS_ADD)]
+    if _t:
+        MLP_TAPE.append(Op("Tanh", (f"%{_a}",), f"%{_t}", **TANH))
+MLP_TAPE += [
+    Op("Sub", ("%15", "label"), "%16", fwd=lambda a, b: a - b, vjp=lambda d, o, a, b: (d, -d)),
+    Op("Square", ("%16",), "%17", fwd=np.square, vjp=lambda d, o, a: (2 * a * d,)),
+    Op("ReduceMean", ("%17",), "output[0]", fwd=np.mean, vjp=lambda d, o, a: (d * np.ones_like(a) / a.size,)),
+]
+
+
+def two_layers_leaves() -> dict:
+    """06's data, made as the notebook makes it (float32, then float64 for the derivation)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    w1 = (0.5 * rng.normal(size=(3, 5))).astype(np.float32)
+    w2 = (0.5 * rng.normal(size=(5, 2))).astype(np.float32)
+    return {"x": x, "f1.w1": w1, "f2.w2": w2}
+
+
+def mlp_last_batch() -> np.ndarray:
+    """05's features of the last mini-batch of epoch 30 (the call its graph and flow show), made as
+    the notebook makes them: the leaves read from the kernel must hold these."""
+    features = np.random.default_rng(7).uniform(-2, 2, size=(512, 2)).astype(np.float32)
+    return features[np.random.default_rng(30).permutation(512)[448:]]
 
 
 @dataclass(frozen=True)
 class Network:
-    """What the graph of a network must show: its primitives and its named tensors with their role."""
+    """What the graph of a network must show (its primitives, its named tensors with their role,
+    the cluster titles and other node texts) and its tape. ``leaves``: Call -> the values of the
+    inputs and parameters; None where they are read from the kernel (``Call.kernel``: 05's weights
+    are what 240 training steps made of them)."""
     ops: tuple
     tensors: dict  # label -> role text in the node ("input 0", "parameter")
-    grads: object  # (sens, z) -> {tensor label: gradient}
-    frames: object  # Call -> [FrameWant]
+    tape: list
+    leaves: Callable | None
+    clusters: tuple = ()
+    texts: tuple = ()  # other node texts the graph shows ("(Dense, collapsed)")
+    known_leaves: Callable = dict  # leaves read from the kernel that must equal these
+    # The float32 engine's error allowed, as a fraction of an array's largest entry (on top of the
+    # printed rounding): its sums of 64 rows through three layers round at ~1e-7 of the terms'
+    # size, which a small entry can show in its 4th digit; a wrong gradient is off by far more.
+    tol: float = 1e-6
 
 
 NETWORKS = {
     "document": Network(ops=("Mul", "MatMul"), tensors={"x": "input 0", "y": "input 1", "z": "parameter"},
-                        grads=document_grads, frames=document_frames),
+                        tape=DOCUMENT_TAPE, leaves=lambda call: {"x": X, "y": Y, "z": np.array([call.z])}),
+    "two_layers": Network(ops=("MatMul", "Tanh", "Mul", "ReduceSum"),
+                          tensors={"x": "input 0", "f1.w1": "parameter", "f2.w2": "parameter"},
+                          tape=TWO_LAYERS_TAPE, leaves=lambda call: two_layers_leaves(),
+                          clusters=("f1 (Layer1)", "f2 (Layer2)")),
+    "mlp": Network(ops=("MatMul", "Add", "Tanh", "Sub", "Square", "ReduceMean"),
+                   tensors={"data": "input 0", "label": "input 1", "fc1.weight": "parameter",
+                            "fc1.bias": "parameter", "fc2.weight": "parameter", "fc2.bias": "parameter",
+                            "fc3.weight": "parameter", "fc3.bias": "parameter"},
+                   tape=MLP_TAPE, leaves=None, texts=("_backbone.fc2", "(Dense, collapsed)"),
+                   known_leaves=lambda: {"data": mlp_last_batch()}, tol=1e-5),
 }
 
 
@@ -76,18 +178,25 @@ NETWORKS = {
 class Call:
     """One ForwardValueAndGrad call, as its widgets show it after Run All: which gradients it
     returns (tensor label -> how the graph marks it: "grad", "grads[1]", "inputs[0]", "weights[0]"),
-    the sens it ran with, z, and the network."""
+    the sens it ran with (None: ones of the output's shape), z, the network, and for a network
+    whose leaves come from the kernel the notebook variable holding the called ForwardValueAndGrad."""
     returned: dict
-    sens: np.ndarray = field(default_factory=lambda: ONES)
+    sens: np.ndarray | None = field(default_factory=lambda: ONES)
     z: float = 1.0
     network: str = "document"
+    kernel: str = ""
 
-    def grads(self) -> dict:
-        g = NETWORKS[self.network].grads(self.sens, self.z)
-        return {k: g[k] for k in self.returned}
+    def derive(self, leaves: dict | None = None) -> Derivation:
+        net = NETWORKS[self.network]
+        leaves = net.leaves(self) if net.leaves else leaves
+        assert leaves is not None, f"the {self.network} network needs its leaves read from the kernel"
+        return derive(net.tape, leaves, self.sens, list(self.returned), net.tol)
 
-    def frames(self) -> list[FrameWant]:
-        return NETWORKS[self.network].frames(self)
+    def grads(self, leaves: dict | None = None) -> dict:
+        return self.derive(leaves).grads
+
+    def frames(self, leaves: dict | None = None) -> list[FrameWant]:
+        return self.derive(leaves).frames
 
 
 @dataclass(frozen=True)
@@ -142,31 +251,65 @@ class Training:
 # -- reading values as viz prints them (update here when the display changes) -----------------------
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
+_SHAPE = re.compile(r"shape \[([\d, ]*)\]")
+_MORE_ROWS = re.compile(r"…\s*\(?\d+ more rows\)?")
 
 
 def numbers_in(text: str) -> tuple[np.ndarray, bool]:
-    """The numbers a value shows, flattened, and whether the display was cut short ("…").
-    Today viz.graph.one_line and preview print "[4.51 2.7 3.6 …]" (".4g", at most 6 items / 4 per row)."""
+    """The numbers a value shows, flattened, and whether the display was cut short ("…"); a
+    printed shape ("shape [2, 3]") and a count of rows left out ("… 58 more rows") are no values."""
+    text = _MORE_ROWS.sub("…", _SHAPE.sub("", text))
     return np.array([float(m) for m in _NUMBER.findall(text)]), "…" in text
 
 
-def assert_printed(text: str, want: np.ndarray, what: str) -> None:
-    """``text`` shows ``want`` (flattened, C order) at the printed precision (4 significant digits):
-    every number within half a unit of its 4th digit (plus float32's rounding) of the derivation."""
-    shown, cut = numbers_in(text)
-    flat = np.asarray(want, dtype=np.float64).reshape(-1)
-    assert shown.size and (shown.size == flat.size or (cut and shown.size < flat.size)), (
-        f"{what}: shows {text!r}, expected the {flat.size} values {np.round(flat, 6).tolist()}")
-    flat = flat[:shown.size]
-    scale = np.maximum(np.abs(shown), np.abs(flat))
-    digit = np.where(scale > 0, 10.0 ** (np.floor(np.log10(np.where(scale > 0, scale, 1))) - 3), 0)
-    ok = np.abs(shown - flat) <= 0.5 * digit * 1.001 + 1e-6 * scale + 1e-12
-    assert ok.all(), f"{what}: shows {text!r}, but the derivation gives {np.round(flat, 6).tolist()}"
+def shown_rows(text: str) -> tuple[list, bool, tuple | None]:
+    """A value as viz prints it, row by row: ([(numbers, cut short)], rows left out, shape shown).
+    Three forms today (".4g", long rows and columns cut with "…"): one_line "[[1 2 3] [4 5 6] …]"
+    (captions, edge labels); the node preview, one "[1 2 3 …]" per row then "… (n more rows)"; the
+    flow table's matrix_html, "shape [2, 3]" then a line per row, then "… n more rows"."""
+    m = _SHAPE.search(text)
+    shape = tuple(int(v) for v in m.group(1).replace(",", " ").split()) if m else None
+    text = _SHAPE.sub("", text)
+    rows_cut = bool(_MORE_ROWS.search(text))
+    text = _MORE_ROWS.sub("", text)
+    if "[" in text:
+        groups = re.findall(r"\[([^\[\]]*)\]", text)
+        rows_cut = rows_cut or "…" in re.sub(r"\[[^\[\]]*\]", "", text)
+    else:
+        groups = [line for line in text.splitlines() if line.strip()]
+    return [(numbers_in(g)[0], "…" in g) for g in groups], rows_cut, shape
 
 
-def printed_matches(text: str, want: np.ndarray) -> bool:
+def as_rows(a: np.ndarray) -> np.ndarray:
+    """An array as viz lays it out: a scalar as 1x1, a vector as one row, the leading axes merged."""
+    a = np.asarray(a, dtype=np.float64)
+    return a.reshape(1, 1) if a.ndim == 0 else a.reshape(1, -1) if a.ndim == 1 else a.reshape(-1, a.shape[-1])
+
+
+def assert_printed(text: str, want: np.ndarray, what: str, tol: float = 1e-6) -> None:
+    """``text`` shows ``want`` at the printed precision (4 significant digits), row by row as it is
+    laid out (where rows or columns are cut short, the ones shown): every number within half a unit
+    of its 4th digit (plus float32's rounding: ``tol`` of want's largest entry) of the derivation;
+    a shape shown is want's shape."""
+    rows, rows_cut, shape = shown_rows(text)
+    want = np.asarray(want, dtype=np.float64)
+    grid = as_rows(want)
+    fail = (f"{what}: shows {text!r}, but the derivation gives (shape {list(want.shape)}) "
+            + str([[format(v, ".7g") for v in r[:6]] for r in grid[:6]]))
+    assert shape is None or shape == want.shape, fail
+    assert rows and (len(rows) == grid.shape[0] or (rows_cut and len(rows) < grid.shape[0])), fail
+    for i, ((shown, cut), full) in enumerate(zip(rows, grid)):
+        assert shown.size == full.size or (cut and 0 < shown.size < full.size), fail
+        flat = full[:shown.size]
+        scale = np.maximum(np.abs(shown), np.abs(flat))
+        digit = np.where(scale > 0, 10.0 ** (np.floor(np.log10(np.where(scale > 0, scale, 1))) - 3), 0)
+        bad = np.abs(shown - flat) > 0.5 * digit * 1.001 + 1e-6 * scale + tol * np.abs(grid).max() + 1e-12
+        assert not bad.any(), f"{fail}; row {i}: shown {shown[bad].tolist()}, derived {flat[bad].tolist()}"
+
+
+def printed_matches(text: str, want: np.ndarray, tol: float = 1e-6) -> bool:
     try:
-        assert_printed(text, want, "")
+        assert_printed(text, want, "", tol)
     except AssertionError:
         return False
     return True
@@ -182,31 +325,34 @@ def flow_caption(text: str) -> tuple[int, int, str | None]:
 
 
 # The edge table's columns by header (table.mini-autograd-edges).
-EDGE_TENSOR, EDGE_SENT, EDGE_HELD = "tensor", "gradient sent", "gradient held now"
+EDGE_TENSOR, EDGE_SENT, EDGE_ACC, EDGE_HELD = "tensor", "gradient sent", "accumulation", "gradient held now"
 
 
-def edge_rows(rows: list) -> dict:
-    """{tensor label: (sent text, held text)} from the edge table's rows of cell texts (first row: headers)."""
+def edge_rows(rows: list) -> list:
+    """[(tensor label, sent text, accumulation text, held text)] from the edge table's rows of cell
+    texts (first row: headers), in the table's order (a tensor used twice has two rows)."""
     assert rows, "the flow shows no edge table"
     head = [h.strip() for h in rows[0]]
-    missing = [h for h in (EDGE_TENSOR, EDGE_SENT, EDGE_HELD) if h not in head]
+    missing = [h for h in (EDGE_TENSOR, EDGE_SENT, EDGE_ACC, EDGE_HELD) if h not in head]
     assert not missing, f"the edge table has no column {missing} (headers: {head})"
-    t, s, h = (head.index(c) for c in (EDGE_TENSOR, EDGE_SENT, EDGE_HELD))
-    return {r[t].strip(): (r[s], r[h]) for r in rows[1:]}
+    cols = [head.index(c) for c in (EDGE_TENSOR, EDGE_SENT, EDGE_ACC, EDGE_HELD)]
+    return [tuple(r[c].strip() if c == cols[0] else r[c] for c in cols) for r in rows[1:]]
 
 
 def assert_frame_table(rows: list, want: FrameWant, where: str) -> None:
-    """The edge table of a frame shows the gradients the derivation sends at that step; a tensor
-    sent nothing shows no number. Nothing accumulates in these networks: held = sent."""
+    """The edge table of a frame shows, for each edge in order, the gradient the derivation sends
+    (a tensor sent nothing shows no number), "+=" where it was added to one already there, and the
+    gradient the tensor holds after the step."""
     table = edge_rows(rows)
-    assert set(table) == set(want.sent), f"{where}: the edge table's rows are {sorted(table)}, expected {sorted(want.sent)}"
-    for label, grad in want.sent.items():
-        sent, held = table[label]
-        for col, text in (("sent", sent), ("held", held)):
-            if grad is None:
+    labels = [r[0] for r in table]
+    assert labels == [r[0] for r in want.rows], f"{where}: the edge table's rows are {labels}, expected {[r[0] for r in want.rows]}"
+    for (label, sent, acc_text, held), (_, grad, acc, hold) in zip(table, want.rows):
+        for col, text, value in (("sent", sent, grad), ("held", held, hold)):
+            if value is None:
                 assert not numbers_in(text)[0].size, f"{where}: {label} should be sent nothing, but {col} shows {text!r}"
             else:
-                assert_printed(text, grad, f"{where}, gradient {col} to {label}")
+                assert_printed(text, value, f"{where}, gradient {col} to {label}", want.tol)
+        assert ("+=" in acc_text) == acc, f"{where}: {label}'s accumulation reads {acc_text!r}, expected accumulated={acc}"
 
 
 # -- the graphviz SVG ---------------------------------------------------------------------------
@@ -249,13 +395,21 @@ def svg_edge_labels(svg: str) -> list[str]:
             for g in root.iter(f"{_SVG}g") if g.get("class") == "edge"]
 
 
+def svg_clusters(svg: str) -> list[str]:
+    """The titles of the graph's clusters (one per Cell: "f1 (Layer1)")."""
+    root = ET.fromstring(svg_text(svg))
+    return [" ".join((t.text or "").strip() for t in g.iter(f"{_SVG}text"))
+            for g in root.iter(f"{_SVG}g") if g.get("class") == "cluster"]
+
+
 def node_grad_text(node: SvgNode) -> str:
-    """The gradient rows of a tensor node (after "grad:"), as one text."""
+    """The gradient rows of a tensor node (after "grad:", one "[..]" per row, then "… (n more
+    rows)" where cut short), as one text; an output node's "seed s = ..." rows come before."""
     assert "grad:" in node.texts, f"the node {node.texts[:1]} shows no gradient"
     rows = []
     for t in node.texts[node.texts.index("grad:") + 1:]:
-        if t.startswith("…"):  # "… (n more rows)": cut short, and n is no value
-            rows.append("…")
+        if t.startswith("…"):
+            rows.append(t)
             break
         if not t.startswith("["):
             break

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_checks import CHECKS, TAG_WIDGETS, all_texts
-from tests.browser_support import Call, Explorer, Flow, Graph, Output, Sensitivity, Training, one_hot
+from tests.browser_support import (DOC_SENS, Call, Explorer, Flow, Graph, Output, Sensitivity, Training, one_hot)
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +43,15 @@ def _kernels_run_on() -> str:
 # Sensitivity, Explorer (viz.explore: its graph, flow and sensitivity tabs are checked with it, not
 # listed apart), Output (a printed line), Training (05's live display). The page must show exactly
 # the widgets listed, in page order. A Call says which gradients the call returns (and how the graph
-# marks them) and its sens, as the widget stands after Run All (00 and 02 switch get_all on later).
+# marks them) and its sens, as the widget stands after Run All (00 and 02 switch get_all on later);
+# its network (browser_support.NETWORKS) says what the graph shows and derives every value by hand.
 X_GRAD = Call({"x": "grad"})
 ALL_THREE = Call({"x": "inputs[0]", "y": "inputs[1]", "z": "weights[0]"})
+DOC_S = Call({"x": "grad"}, sens=DOC_SENS)  # 03: sens_param with the document's grad_wrt_output
+# 05: ForwardValueAndGrad(WithLossCell(MLP, MSELoss), weights, get_by_list) after its last step
+MLP = Call({f"fc{i // 2 + 1}.{('weight', 'bias')[i % 2]}": f"weights[{i}]" for i in range(6)}, sens=None,
+           network="mlp", kernel="grad_fn")
+TWO_LAYERS = Call({"f1.w1": "weights[0]"}, sens=None, network="two_layers")  # 06: f2(f1(x)), weights [f1.w1]
 TRAINED = dict(epochs=30, below=0.05, plot_px=(520, 224))  # predicting the mean scores 0.3408
 NOTEBOOKS = {
     "00_start_here.ipynb": [
@@ -55,12 +61,17 @@ NOTEBOOKS = {
     "01_input_derivation.ipynb": [
         Graph(X_GRAD),
         Flow(X_GRAD),
+        Sensitivity(X_GRAD),                                 # viz.sensitivity(Net(), x, y): s = ones
     ],
     "02_weight_derivation.ipynb": [
         Graph(ALL_THREE),                                    # fvg_both: get_all and get_by_list
+        Flow(ALL_THREE),
         Explorer(ALL_THREE),                                 # get_by_list=True, then get_all
+        Sensitivity(Call({"z": "weights[0]"}, sens=one_hot(4))),  # weights, get_by_list; one_hot [1, 1]
     ],
     "03_gradient_value_scaling.ipynb": [
+        Graph(DOC_S),
+        Flow(DOC_S),
         Sensitivity(Call({"x": "grad"}, sens=one_hot(5)), typed=True),  # document preset, then one_hot [1, 2]
     ],
     "04_gpu_kernels.ipynb": [
@@ -68,13 +79,19 @@ NOTEBOOKS = {
         Output(r"tensors live on: GPU GPU\n"),
         Output(r"value within 1e-6 of the document: True\n"),
         Output(r"gradient within 1e-6 of the document: True\n"),
+        Graph(X_GRAD),                                       # the document's network on device_target="GPU"
+        Flow(X_GRAD),
     ],
     "05_training_loop.ipynb": [
         Training(printed=r"epoch 30: mean loss (\d+\.\d+)", **TRAINED),  # TrainOneStepCell
         Training(printed=r"final mean loss (\d+\.\d+)", **TRAINED),      # ForwardValueAndGrad + optimizer
+        Graph(MLP),                                          # collapse={"_backbone.fc2"}
+        Flow(MLP),
     ],
-    # New: until its widgets are listed here, it must at least run without error and show none.
-    "06_gradient_rules.ipynb": [],
+    "06_gradient_rules.ipynb": [
+        Graph(TWO_LAYERS),
+        Flow(TWO_LAYERS),
+    ],
 }
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -107,7 +107,7 @@ def test_callback_errors_show_in_the_widget(xy, monkeypatch):
     def broken(*args):
         raise RuntimeError("the network failed <here>")
 
-    monkeypatch.setattr(s, "_fvg_sens", broken)
+    monkeypatch.setattr(s.model, "fvg_sens", broken)
     s.sens_controls[0].value = 2.0
     assert "RuntimeError" in s.message.value and "the network failed &lt;here&gt;" in s.message.value
     assert isinstance(s.last_error, RuntimeError)

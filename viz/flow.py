@@ -3,7 +3,7 @@
 Frame 0 is the seed: each output holds its sensitivity. Frame k (k >= 1) is after the k-th vjp of
 Trace.steps: which node ran, the gradient that arrived at its output, what it sent along each input
 edge (and whether that was added to a gradient already there), and the gradient every tensor holds
-so far. Pure data from the Trace; viz.graph draws a frame and viz.widgets steps through them.
+so far. Pure data from the Trace; viz.graph draws a frame and viz.flow_widget steps through them.
 """
 from __future__ import annotations
 

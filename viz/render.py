@@ -42,10 +42,6 @@ class GraphTooLarge(GraphRenderError):
     """The graph is past ``MAX_NODES``/``MAX_EDGES`` or ``dot`` ran past ``DOT_TIMEOUT_S``."""
 
 
-def dot_available() -> bool:
-    return shutil.which("dot") is not None
-
-
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 _PROLOG = re.compile(r"^<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*", re.DOTALL)
 

@@ -1,0 +1,136 @@
+"""The gradient-flow widget: steps through the backward pass of a Trace, one vjp per frame.
+
+Frames come from viz.flow; each is drawn with viz.graph.render_svg (the running vjp highlighted, the
+gradients it sends as dashed red edges) next to a table of what was sent along each edge. Stable
+attributes (``play``, ``slider`` ...) and the CSS class "mini-autograd-flow" let tests drive it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from mini_autograd.trace import Trace
+
+from . import flow as _flow
+from .common import error_html, esc, matrix_html, notice_html, shows_errors, svg_html, table_html
+from .graph import GraphRenderError, GraphTooLarge, as_trace, check_collapse, render_svg, tensor_label
+
+
+class FlowWidget(widgets.VBox):
+    """Steps through the backward pass: frame 0 is the seed, frame k the k-th vjp.
+
+    Attributes: ``play`` (ipywidgets.Play) and ``slider`` (IntSlider), linked; ``caption`` (what ran
+    at this step), ``edges_html`` (the gradient on each edge, "+=" where it accumulated),
+    ``graph_html`` (the graph at this step), ``message``; ``frames``, ``frame``, ``svg``.
+    CSS: "mini-autograd-flow".
+    """
+
+    def __init__(self, source: Any, collapse: Any = None, interval_ms: int = 1200) -> None:
+        trace = as_trace(source, "FlowWidget")
+        if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms <= 0:
+            raise ValueError(f"For 'FlowWidget', 'interval_ms' should be a positive int, but got {interval_ms!r}.")
+        self.trace: Trace = trace
+        self.collapse = check_collapse(trace, collapse, "FlowWidget")
+        self.frames: list = _flow.frames(trace)
+        n = len(self.frames) - 1
+        self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
+        self.slider = widgets.IntSlider(value=0, min=0, max=n, step=1, description="step",
+                                        continuous_update=True)
+        # A kernel-side link, so that setting either .value in Python moves the other as well.
+        self._link = widgets.link((self.play, "value"), (self.slider, "value"))
+        self.caption = widgets.HTML()
+        self.edges_html = widgets.HTML()
+        self.graph_html = widgets.HTML()
+        self.message = widgets.HTML()
+        self.last_error: BaseException | None = None
+        self.active = True
+        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
+        self._stale = False
+        super().__init__(children=[widgets.HBox([self.play, self.slider]), self.caption, self.edges_html,
+                                   self.graph_html, self.message])
+        self.add_class("mini-autograd-flow")
+        self.slider.observe(self._on_step, names="value")
+        self.refresh()
+
+    @property
+    def frame(self) -> _flow.Frame:
+        return self.frames[self.slider.value]
+
+    @property
+    def svg(self) -> str:
+        """The SVG of the graph at the current frame."""
+        k = self.slider.value
+        if k not in self._svgs:
+            too_large = self._svgs.get("too large")  # every frame of a graph too large to draw is too
+            if isinstance(too_large, GraphTooLarge):  # large: say so at once, without waiting for dot
+                raise too_large
+            try:
+                self._svgs[k] = render_svg(self.trace, collapse=self.collapse, frame=self.frames[k])
+            except GraphTooLarge as e:
+                self._svgs["too large"] = e
+                raise
+        return self._svgs[k]
+
+    def set_trace(self, source: Any) -> None:
+        trace = as_trace(source, "FlowWidget")
+        self.trace = trace
+        self.frames = _flow.frames(trace)
+        self._svgs = {}
+        n = len(self.frames) - 1
+        if self.slider.value > n:
+            self.slider.value = n
+        self.play.max = self.slider.max = n
+        self._stale = True
+        self._show_tables()
+        if self.active:
+            self.refresh()
+
+    def set_collapse(self, collapse: Any) -> None:
+        self.collapse = check_collapse(self.trace, collapse, "FlowWidget")
+        self._svgs = {}
+        self._stale = True
+        if self.active:
+            self.refresh()
+
+    @shows_errors
+    def _on_step(self, change: dict) -> None:
+        self._show_tables()
+        self._stale = True
+        if self.active:
+            self.refresh()
+
+    def _show_tables(self) -> None:
+        """The caption and the edge table: cheap, so they follow the slider even while hidden."""
+        f = self.frame
+        tensors = {t.id: t for t in self.trace.tensors}
+        self.caption.value = (f"<div class='mini-autograd-caption'><b>frame {f.index}/{len(self.frames) - 1}</b>"
+                              f" — {esc(f.caption)}</div>")
+        if f.node is None:
+            rows = [[esc(tensor_label(tensors[s]), 60), "seed: the sensitivity (sens)", matrix_html(g), "",
+                     matrix_html(g)] for s, g in f.held.items()]
+        else:
+            rows = [[esc(tensor_label(tensors[e.tensor]), 60), f"input {e.position} of {esc(f.op, 60)}",
+                     matrix_html(e.grad),
+                     "+= added to the gradient already there (accumulated)" if e.accumulated else "",
+                     matrix_html(f.held.get(e.tensor))] for e in f.edges]
+        self.edges_html.value = table_html(["tensor", "edge", "gradient sent", "accumulation", "gradient held now"],
+                                           rows, "mini-autograd-edges")
+
+    @shows_errors
+    def refresh(self) -> None:
+        """Draw the current frame now (caption, edges and the graph)."""
+        self._stale = False
+        self._show_tables()
+        try:
+            self.graph_html.value = svg_html(self.svg)
+        except GraphRenderError as e:
+            self.graph_html.value = notice_html(e) if isinstance(e, GraphTooLarge) else error_html(e)
+            if not isinstance(e, GraphTooLarge):
+                raise
+        self.message.value = ""
+
+
+def flow_widget(source: Any, collapse: Any = None) -> FlowWidget:
+    """The gradient-flow stepper of a Trace or a called ForwardValueAndGrad."""
+    return FlowWidget(source, collapse=collapse)
