@@ -2,6 +2,7 @@
 same process, alternating the two so that a busy machine slows both alike."""
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import timeit
@@ -13,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _keep_freed_memory() -> None:
     """Ask glibc to keep freed memory instead of handing it back to the system after every large
-    free. Otherwise whichever side runs after the other pays for page faults the first one caused,
-    and a ratio measures the allocator's luck rather than the computation. Both sides run under it."""
+    free, so that neither side pays for page faults the other caused. A learner's kernel never does
+    this: it is the second column of the report (BENCH_ALLOCATOR=mallopt), the default allocator
+    the headline. Both sides of a ratio always run under the same setting."""
     import ctypes
     import ctypes.util
     try:
@@ -26,7 +28,10 @@ def _keep_freed_memory() -> None:
         pass
 
 
-_keep_freed_memory()
+# "default": glibc as a learner's kernel has it (the headline); "mallopt": trimming disabled.
+ALLOCATOR = os.environ.get("BENCH_ALLOCATOR", "default")
+if ALLOCATOR == "mallopt":
+    _keep_freed_memory()
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -1,4 +1,5 @@
-"""Engine speed: the document's example and a 4-layer MLP, as ratios to NumPy in the same process.
+"""Engine speed: the document's example and a 4-layer MLP, as ratios to NumPy in the same process,
+each in PYNATIVE_MODE and in GRAPH_MODE (the code compile.py generates).
 
 The document's example is ForwardValueAndGrad(get_all=True, get_by_list=True) on out = (x z) @ y;
 its baseline is the fewest NumPy calls computing the same value and the three gradients. The MLP
@@ -8,9 +9,12 @@ same two cases where installed (``pip install -e '.[bench]'``).
 """
 from __future__ import annotations
 
+import json
+import sys
+
 import numpy as np
 
-from common import compare, mlp
+from common import ALLOCATOR, compare, mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
@@ -118,11 +122,20 @@ def mlp_cases(width: int = 1024, batch: int = 256, layers: int = 4) -> dict:
                 g = g @ weights[2 * i]
         return loss, grads
 
-    loss, grads = fvg(X, T)
     want_loss, want_grads = numpy_mlp()  # the two compute the same thing: check before timing
-    assert np.isclose(float(loss), want_loss, rtol=1e-4)
-    fns = {"NumPy": numpy_mlp, "mini_autograd": lambda: fvg(X, T)}
+    fns = {"NumPy": numpy_mlp}
+    for mode_name in ("PYNATIVE_MODE", "GRAPH_MODE"):  # one network, each closure in its own mode
+        mode = getattr(context, mode_name)
+        context.set_context(mode=mode)
+        loss, grads = fvg(X, T)
+        assert np.isclose(float(loss), want_loss, rtol=1e-4)
+
+        def run(mode=mode):
+            context._settings["mode"] = mode
+            return fvg(X, T)
+        fns[mode_name] = run
     ratios = with_peers(fns, lambda: _peers_mlp(x, t, weights, layers), number=3)
+    context.set_context(mode=context.PYNATIVE_MODE)
     return {name: {"ms": s * 1e3, "ratio": r} for name, (s, r) in ratios.items()}
 
 
@@ -168,6 +181,11 @@ def _peers_mlp(x, t, weights, layers) -> dict:
 
 
 if __name__ == "__main__":
+    if "--json" in sys.argv:  # for run.py, which runs this once per allocator setting (common.ALLOCATOR)
+        mlp_figures = mlp_cases()  # first: see run.py
+        print(json.dumps({"allocator": ALLOCATOR, "mlp": mlp_figures, "document": document_cases()}))
+        raise SystemExit(0)
+    print(f"allocator: {ALLOCATOR}")
     for name, r in document_cases().items():
         print(f"document example  {name:15s} {r['us']:8.2f} us  x{r['ratio']:.2f}")
     for name, r in mlp_cases().items():

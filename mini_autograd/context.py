@@ -2,8 +2,8 @@
 calling thread is recording (``recording_state``, set by the gradient transforms through tape.py).
 
 ``set_context(mode=GRAPH_MODE, device_target="GPU")`` is the document's first line. PYNATIVE_MODE
-records operations as they run; GRAPH_MODE traces a network once per input signature and replays
-the recorded graph (see graph_mode.py). "CPU" computes with NumPy, "GPU" with the Numba-CUDA kernels.
+records operations as they run; GRAPH_MODE traces a network once per input signature and runs
+the Python code compiled from that graph (graph_mode.py, compile.py). "CPU" computes with NumPy, "GPU" with the Numba-CUDA kernels.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The runner behind every gradient transform: run, seed with sens, sweep, put the gradients in place.
 
-(1) Run the network while a tape records it, frozen into a Graph (PYNATIVE_MODE), or replay the
-Graph traced for this input signature (GRAPH_MODE); (2) seed each output with its sensitivity; (3)
-sweep back (backward.py); (4) return the gradients in MindSpore's structure (``returned_layout``).
+(1) Run the network while a tape records it, frozen into a Graph (PYNATIVE_MODE), or run the code
+compiled from the Graph traced for this input signature (GRAPH_MODE, compile.py); (2) seed each
+output with its sensitivity; (3) sweep back (backward.py, or the compiled backward); (4) return the gradients in MindSpore's structure (``returned_layout``).
 What a call kept is a ``Call``, which trace.py turns into a Trace when someone asks.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import inspect
 import weakref
 from typing import Any
 
+from . import compile as _compile
 from . import context as _context
 from . import memory
 from . import tape as _tape
@@ -100,6 +101,7 @@ class GradRunner:
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         self._layouts: dict = {}  # positions -> returned_layout(...)
         self.last: Call | None = None
+        self.graph_code: str | None = None  # GRAPH_MODE: the source compiled for the last call (compile.py)
 
     # -- the call ------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
@@ -113,13 +115,13 @@ class GradRunner:
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
         # 1. run: the Graph of this call and the value of each of its slots
-        if mode == _context.GRAPH_MODE:
-            graph, values, replayed = self._graph(args, xp)
-            if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
-                if "unread" not in graph.cache:
-                    graph.cache["unread"] = memory.unread_slots(graph.nodes, _as_tuple(graph.outputs))
-                memory.release_unread(values, graph.cache["unread"])
+        if mode == _context.GRAPH_MODE:  # the code compiled for this graph (compile.py); it lets go of
+            graph, replayed = self._graph(args)  # what backward does not read when the graph is large
+            compiled = _compile.compiled(graph, self, args, xp, positions, weight_inputs,
+                                         graph.nbytes > memory.RELEASE_ABOVE_BYTES)
+            values, self.graph_code = compiled.forward(args), compiled.source
         else:
+            self.graph_code = None
             tape, out, _ = self._record(args, tracing=False)
             graph, values, replayed = Graph(tape, self._output_slots(tape, out)), tape.values, False
             if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
@@ -132,7 +134,10 @@ class GradRunner:
         outputs = [Tensor._make(values[s], xp) for s in out_slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
         requires = self._requires(graph, positions, mode, weight_inputs)
-        grads = backward(xp, graph.nodes, values, seeds, requires=requires)
+        if mode == _context.GRAPH_MODE:
+            grads = compiled.backward(values, seeds)
+        else:
+            grads = backward(xp, graph.nodes, values, seeds, requires=requires)
 
         # 4. the returned gradients, where MindSpore puts them
         layout = self._layouts.get(positions)
@@ -160,18 +165,18 @@ class GradRunner:
             weight_slot = lambda key, get=weight_slot: at[key] if key in at else get(key)  # noqa: E731
         return graph.input_slots.get, weight_slot
 
-    def _graph(self, args: tuple, xp: Any) -> tuple[Graph, list, bool]:
-        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now), the
-        values of its slots and whether it was replayed."""
+    def _graph(self, args: tuple) -> tuple[Graph, bool]:
+        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now) and
+        whether it was kept."""
         graphs = self.graphs
         graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
-            return graph, graph.replay(xp, args), True
+            return graph, True
         tape, out, read = self._record(args, tracing=True)
         graph = Graph(tape, self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
         graphs.keep(base, args, read, graph)
-        return graph, tape.values, False
+        return graph, False
 
     def _weight_inputs(self, args: tuple) -> tuple:
         """Positions of the arguments that are weights too (a Parameter passed as an input)."""

@@ -1,4 +1,4 @@
-"""The Graph (a frozen tape, in both modes) and GRAPH_MODE: traced once per input signature and replayed.
+"""The Graph (a frozen tape, in both modes) and GRAPH_MODE: traced once per input signature, then compiled.
 
 Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
 replaying refills inputs, parameters' current values and Python float arguments (FloatInput), and
@@ -145,22 +145,6 @@ class Graph:
         self.scalars = tape.scalars  # (slot, float argument's position, dtype)
         self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
         self.cache: dict = {}  # what the runner works out once from a static graph (grad.GradRunner)
-
-    def replay(self, xp: Any, args: tuple) -> list:
-        """Values of every slot for new inputs and the parameters' current values."""
-        values: list = [None] * self.size
-        for index, slot in self.input_slots.items():
-            values[slot] = args[index]._data
-        leaves = self.leaves
-        for slot in self.param_slots.values():
-            values[slot] = leaves[slot].param._data
-        for slot, value in self.constants:
-            values[slot] = value
-        for slot, index, dtype in self.scalars:
-            values[slot] = xp.full((), args[index], dtype)
-        for node in self.nodes:
-            values[node.output] = node.prim.forward(xp, *[values[s] for s in node.inputs], **node.attrs)
-        return values
 
 
 class GraphCache(OrderedDict):

@@ -43,6 +43,11 @@ class ForwardValueAndGrad(Cell):
         return self.runner(*inputs)
 
     @property
+    def graph_code(self) -> str | None:
+        """GRAPH_MODE: the Python source compiled for the last call (compile.py); None in PYNATIVE_MODE."""
+        return self.runner.graph_code
+
+    @property
     def trace(self) -> Trace | None:
         """The Trace of the last call (None before the first)."""
         return None if self.runner.last is None else self.runner.last.trace()

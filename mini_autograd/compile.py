@@ -1,0 +1,454 @@
+"""GRAPH_MODE's compiler: a traced Graph turned into straight-line Python source, a forward and a
+backward function of backend calls (``t1 = xp.mul(x, z)``), compiled once per input signature and
+called afterwards. ``print(fvg.graph_code)`` shows the learner what GRAPH_MODE made of their network
+(as MindSpore's IR dump or JAX's jaxpr). The Trace for viz is still built lazily, from the values
+this code kept, the others computed again (memory.recompute).
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+import numpy as np
+
+from .backward import backward
+from .memory import Unread
+from .tape import Node
+
+# The lines are not a second copy of the gradient rules: the primitives' forward and the sweep itself
+# (backward.backward: vjps, unbroadcast, accumulation, pruning) run once on Syms through _Recorder, the
+# backend with every call written down. Each rule stays written once, and the code computes bit for bit
+# what the tape does. A primitive doing more than backend calls (OneHot checks labels on the host) is
+# called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
+# inside its user, a call reading no array becomes a constant (c1); names: the network's argument and
+# parameter names, t3 for node 3's output, g_t3 for its gradient. Memory: a small graph's forward
+# returns every value, as the tape keeps them; above memory.RELEASE_ABOVE_BYTES only the outputs and
+# what backward reads, each intermediate ``del``-eted after its last use (the tape's release_unread).
+
+
+class Sym:
+    """A value while the generator runs the primitives: the real array (for shapes, dtypes and the
+    values later calls compute from) and the line that made it. Anything but a backend call or a
+    look at shape and dtype raises, so a primitive that computes on its own is noticed."""
+
+    __slots__ = ("value", "shape", "dtype", "line", "name", "const")
+    __array_ufunc__ = None  # np.add(sym, 1) raises TypeError
+
+    def __init__(self, value: Any, line: Any = None, name: str | None = None) -> None:
+        self.value, self.shape, self.dtype = value, value.shape, value.dtype
+        self.line, self.name, self.const = line, name, False
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a traced value is not an array")
+
+    def __bool__(self) -> bool:
+        raise TypeError("a traced value has no truth value")
+
+
+class Raw(str):
+    """Source text used as it is in a call (``xp``, a float argument's name)."""
+
+
+class Line:
+    """``targets = fn(*args, **kwargs)``; ``group`` is the node (forward or vjp) it belongs to."""
+
+    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque")
+
+    def __init__(self, fn: str, args: tuple, kwargs: dict, group: Any, label: str, opaque: bool = False) -> None:
+        self.targets: list = []
+        self.fn, self.args, self.kwargs, self.group, self.label, self.opaque = fn, args, kwargs, group, label, opaque
+
+    def syms(self) -> list:
+        return [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
+
+
+class _Recorder:
+    """The backend, with every call written down as a Line (calls that read no array: constants)."""
+
+    def __init__(self, xp: Any) -> None:
+        self._xp, self.lines, self.group, self.label = xp, [], None, ""
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self._xp, name)
+        if not callable(fn):
+            return fn
+
+        def call(*args: Any, **kwargs: Any) -> Sym:
+            value = fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()})
+            sym = self.emit(f"xp.{name}", args, kwargs, value)
+            sym.const = not sym.line.syms()
+            return sym
+        return call
+
+    def emit(self, fn: str, args: tuple, kwargs: dict, value: Any, name: str | None = None) -> Sym:
+        line = Line(fn, args, kwargs, self.group, self.label)
+        line.targets.append(Sym(value, line, name))
+        self.lines.append(line)
+        return line.targets[0]
+
+    def opaque(self, fn: str, args: tuple, kwargs: dict, value: Any) -> list:
+        """A whole primitive method called from the source; its results as Syms (None stays None)."""
+        line = Line(fn, args, kwargs, self.group, self.label, opaque=True)
+        results = value if isinstance(value, tuple) else (value,)
+        line.targets = [None if v is None else Sym(v, line) for v in results]
+        self.lines.append(line)
+        return line.targets
+
+
+def _real(a: Any) -> Any:
+    return a.value if type(a) is Sym else a
+
+
+class _Announced:
+    """A node's primitive during the symbolic sweep: tells the recorder whose vjp runs, and calls a
+    vjp that does not run on Syms whole."""
+
+    def __init__(self, prim: Any, k: int, rec: _Recorder, owner: Any) -> None:
+        self._prim, self._k, self._rec, self._owner = prim, k, rec, owner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._prim, name)
+
+    def vjp(self, xp: Any, *args: Any, **kwargs: Any) -> Any:
+        rec = self._rec
+        rec.group, rec.label = ("vjp", self._k), _shown(self._prim)
+        mark = len(rec.lines)
+        try:
+            return self._prim.vjp(xp, *args, **kwargs)
+        except Exception:  # computes on its own (a learner's override_vjp): call it whole
+            del rec.lines[mark:]
+            value = tuple(self._prim.vjp(rec._xp, *[_real(a) for a in args],
+                                         **{k: _real(v) for k, v in kwargs.items()}))
+            return tuple(rec.opaque(f"{self._owner._label(self._prim)}.vjp", (Raw("xp"), *args), kwargs, value))
+
+
+def _shown(prim: Any) -> str:
+    """The primitive's name for a comment: a name that is not an identifier is quoted."""
+    return prim.name if prim.name.isidentifier() else repr(prim.name)
+
+
+def _identifier(text: str) -> str:
+    """A parameter's name as a Python name: "fc1.weight" -> fc1_weight, "0.bias" -> p0_bias."""
+    name = re.sub(r"\W", "_", text)
+    if not name or name[0].isdigit():
+        name = "p" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class Compiled:
+    """One graph's generated code and how the runner calls it."""
+
+    def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
+                 seed_slots: list, release: bool) -> None:
+        self.graph, self.xp, self.size, self.release, self.seed_slots = graph, xp, graph.size, release, seed_slots
+        self._names: set = {"xp", "np", "forward", "backward"}
+        self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
+        self.namespace: dict = {"xp": xp, "np": np}
+        rec = _Recorder(xp)
+        values = self._leaves(graph, runner, args, xp, rec)
+        forward_lines = self._forward(graph, values, rec)
+        seeds = {s: Sym(xp.full(values[s].shape, 1, values[s].dtype)) for s in seed_slots}
+        nodes = [Node(_Announced(n.prim, k, rec, self), n.attrs, n.inputs, n.output, n.scope)
+                 for k, n in enumerate(graph.nodes)]
+        steps: list = []  # with steps, the sweep keeps every slot's final gradient: named after it
+        rec.group, rec.label = ("seed",), ""
+        grads = backward(rec, nodes, values, seeds, steps, requires)
+        self.grad_slots = [s for s in wanted if grads[s] is not None]
+        self.source = self._generate(graph, values, rec.lines[:forward_lines], rec.lines[forward_lines:], grads,
+                                     steps, seeds)
+        exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
+        self._forward_fn, self._backward_fn = self.namespace["forward"], self.namespace["backward"]
+        # The rules the lines came from: a learner's override_vjp (ops/teaching.py) swaps one for the
+        # length of a with block, and the code is made again then.
+        self.rules = [(cls, cls.forward, cls.vjp) for cls in dict.fromkeys(type(n.prim) for n in graph.nodes)]
+        self.template = [Unread(v) if v is not None and s not in graph.leaves else None
+                         for s, v in enumerate(values)]
+        for s, value in graph.constants:
+            self.template[s] = value
+        self._inputs, self._floats, self._params = ([key for kind, key, _, _ in self.arguments if kind == k]
+                                                    for k in ("input", "float", "param"))
+        self._slots, self._none = [slot for _, _, slot, _ in self.arguments], [None] * self.size
+
+    # -- the symbolic run -------------------------------------------------------------------------
+    def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
+        """A Sym for each leaf, named after the network's argument or the parameter."""
+        values: list = [None] * graph.size
+        names = runner.arg_names + [f"input{i}" for i in range(len(runner.arg_names), len(args))]
+        self.arguments: list = []  # what forward() is called with: ("input", i), ("float", i), ("param", p)
+        self.leaf_syms: list = []
+        for index, slot in graph.input_slots.items():
+            sym = values[slot] = Sym(args[index]._data, name=self._fresh(names[index]))
+            self.arguments.append(("input", index, slot, sym))
+        floats: dict = {}
+        for slot, index, dtype in graph.scalars:  # a float argument, one array however often it is used
+            if index not in floats:
+                name = self._fresh(names[index])
+                rec.group, rec.label = ("forward", -1), "the float argument as an array"
+                floats[index] = rec.emit("xp.full", ((), Raw(name), dtype), {}, xp.full((), args[index], dtype), name)
+                self.arguments.append(("float", index, slot, Raw(name)))
+            values[slot] = floats[index]
+        for slot in graph.param_slots.values():
+            param = graph.leaves[slot].param
+            sym = values[slot] = Sym(param._data, name=self._fresh(_identifier(param.name)))
+            self.arguments.append(("param", param, slot, sym))
+            self.leaf_syms.append((sym, f"Parameter {param.name!r}", ": "))
+        for slot, value in graph.constants:
+            sym = values[slot] = Sym(value)
+            sym.const = True
+        return values
+
+    def _forward(self, graph: Any, values: list, rec: _Recorder) -> int:
+        """Run each node's forward on Syms; returns how many lines the forward pass has."""
+        self.node_outputs: dict = {}
+        for k, node in enumerate(graph.nodes):
+            rec.group, rec.label = ("forward", k), _shown(node.prim)
+            ins = [values[s] for s in node.inputs]
+            mark = len(rec.lines)
+            try:
+                out = node.prim.forward(rec, *ins, **node.attrs)
+                if type(out) is not Sym:
+                    raise TypeError("forward returned something else than a backend array")
+            except Exception:  # a primitive that does more than call the backend: called whole
+                del rec.lines[mark:]
+                value = node.prim.forward(rec._xp, *[s.value for s in ins], **node.attrs)
+                out = rec.opaque(f"{self._label(node.prim)}.forward", (Raw("xp"), *ins), dict(node.attrs), value)[0]
+            if out.line is None or out.line.group != rec.group or out.const:  # an input handed back
+                out = rec.emit("", (out,), {}, out.value)
+            values[node.output] = out
+            self.node_outputs[id(out)] = k
+        return len(rec.lines)
+
+    def _label(self, prim: Any) -> str:
+        """The primitive as the source calls it when it is called whole (its instance in the namespace)."""
+        label = self._labels.get(id(prim))
+        if label is None:
+            label = self._labels[id(prim)] = self._fresh(_identifier(prim.name))
+            self.namespace[label] = prim
+        return label
+
+    def _fresh(self, base: str) -> str:
+        name, n = base, 1
+        while name in self._names:
+            n += 1
+            name = f"{base}_{n}"
+        self._names.add(name)
+        return name
+
+    # -- the source -------------------------------------------------------------------------------
+    def _generate(self, graph: Any, values: list, fwd: list, bwd: list, grads: list, steps: list,
+                  seeds: dict) -> str:
+        returned = [grads[s] for s in self.grad_slots]
+        bwd = _live(bwd, set(map(id, returned)))
+        reads = {id(a): a for line in bwd for a in line.syms()
+                 if not a.const and (a.line is None or a.line.group[0] == "forward")}
+        seed_ids = {id(seeds[s]) for s in self.seed_slots}
+        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+        self.forward_slots = list(dict.fromkeys(outs))
+        by_id = {id(v): s for s, v in enumerate(values) if v is not None}
+        for sym in reads.values() if self.release else values:  # a small graph keeps every value, as the tape
+            s = by_id.get(id(sym)) if sym is not None else None
+            if s is not None and s not in graph.leaves and s not in self.forward_slots:
+                self.forward_slots.append(s)
+        self.forward_slots[len(set(outs)):] = sorted(self.forward_slots[len(set(outs)):])
+        fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
+        order = {a[2]: i for i, a in enumerate(self.arguments)}  # leaves as forward takes them, then the rest
+        self.read_slots = sorted((s for s in dict.fromkeys(by_id.get(i) for i in reads) if s is not None
+                                  and id(values[s]) not in seed_ids), key=lambda s: (order.get(s, len(order)), s))
+        self._name_values(values, fwd, bwd, grads, steps, seeds,
+                          [values[s] for s in self.forward_slots] + returned)
+
+        lines = self._header(graph)
+        params = [a[3].name if type(a[3]) is Sym else a[3] for a in self.arguments]
+        lines.append(f"def forward({', '.join(params)}):")
+        lines += self._body(fwd, [values[s] for s in self.forward_slots])
+        names = [values[s].name for s in self.read_slots] + [seeds[s].name for s in self.seed_slots]
+        lines += ["", f"def backward({', '.join(names)}):"]
+        aliases = [f"    g_{values[s].name} = {g.name}" for s, g in zip(self.grad_slots, returned)
+                   if g.name != "g_" + values[s].name]  # another slot's gradient too (Add passes it on)
+        body = self._body(bwd, returned, aliases, ["g_" + values[s].name for s in self.grad_slots])
+        return "\n".join(lines + body) + "\n"
+
+    def _name_values(self, values: list, fwd: list, bwd: list, grads: list, steps: list, seeds: dict,
+                     returned: list) -> None:
+        live = fwd + bwd
+        uses: dict = {id(r): 1 for r in returned}  # a returned value keeps its name
+        for a in [a for line in live for a in line.syms()]:
+            uses[id(a)] = uses.get(id(a), 0) + 1
+        self._inline: set = set()
+        users = {id(a): line for line in live for a in line.syms()}
+        for line in live:
+            sym = line.targets[0] if len(line.targets) == 1 else None
+            if (sym is not None and not line.opaque and line.fn and id(sym) not in self.node_outputs
+                    and uses.get(id(sym)) == 1 and id(sym) in users and users[id(sym)].group == line.group
+                    and not sym.const):
+                self._inline.add(id(sym))
+        constants: dict = {}
+        for line in live:
+            for a in line.syms():
+                if a.const and a.name is None:
+                    self._name_constant(a, constants)
+        for sym, k in [(s, k) for line in fwd for s in line.targets if s is not None
+                       and (k := self.node_outputs.get(id(s))) is not None]:
+            sym.name = self._fresh(f"t{k + 1}")
+        name_of = lambda s: values[s].name or f"s{s}"  # noqa: E731
+        final: dict = {}
+        for s in range(len(grads) - 1, -1, -1):  # the latest tensor first: a gradient passed on keeps its name
+            if grads[s] is not None and values[s] is not None:
+                final.setdefault(id(grads[s]), s)
+        for s, sym in seeds.items():
+            sym.name = self._fresh("g_" + name_of(final[id(sym)]) if id(sym) in final else f"g_{name_of(s)}_1")
+        parts: dict = {}
+        for step in steps:
+            for s, g in zip(self.graph.nodes[step.node].inputs, step.grads):
+                if g is not None:
+                    parts.setdefault(id(g), s)
+        counts: dict = {}
+        for sym in [t for line in bwd + fwd for t in line.targets]:
+            if sym is None or sym.name is not None or id(sym) in self._inline:
+                continue
+            if sym.line.fn == "xp.add" and id(sym.line.args[0]) in parts:  # a sum of a slot's gradients so far
+                parts.setdefault(id(sym), parts[id(sym.line.args[0])])
+            if id(sym) in final:
+                sym.name = self._fresh("g_" + name_of(final[id(sym)]))
+            elif id(sym) in parts:
+                s = parts[id(sym)]
+                counts[s] = counts.get(s, 0) + 1
+                sym.name = self._fresh(f"g_{name_of(s)}_{counts[s]}")
+            else:
+                sym.name = self._fresh("tmp")
+
+    def _name_constant(self, sym: Sym, constants: dict) -> None:
+        """Name a constant once per value: a call that read no array is shown as that call; a constant
+        of the network (a Python number in construct) by its value, read on the host only on the CPU
+        (on the GPU that would be a copy from the device at every first call)."""
+        if sym.line is not None:
+            key = shown = self._expr(sym.line)
+        else:
+            kind = f"{np.dtype(sym.dtype)}, " + (f"shape {list(sym.shape)}" if len(sym.shape) else "a scalar")
+            key, shown = id(sym), f"a constant ({kind})"
+            if self.xp.name == "CPU" and int(np.prod(sym.shape)) <= 4:
+                host = np.asarray(sym.value)
+                key, shown = (host.shape, host.dtype.str, host.tobytes()), f"{host.tolist()!r} ({kind})"
+        known = constants.get(key)
+        if known is not None:
+            sym.name = known.name
+            return
+        constants[key] = sym
+        sym.name = self._fresh(f"c{len(constants)}")
+        self.namespace[sym.name] = sym.value
+        self.leaf_syms.append((sym, shown, " = "))
+
+    def _header(self, graph: Any) -> list:
+        inputs = [a[3].name if type(a[3]) is Sym else a[3] for a in self.arguments if a[0] != "param"]
+        return (["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)",
+                 f"# inputs: {', '.join(inputs) or 'none'}"]
+                + [f"# {sym.name}{sep}{what}" for sym, what, sep in self.leaf_syms] + [""])
+
+    def _body(self, lines: list, returned: list, aliases: list | None = None,
+              names: list | None = None) -> list:
+        """The function's lines; on a large graph each value is deleted after the line that last uses it."""
+        emitted = [line for line in lines if not (line.targets and line.targets[0] is not None
+                                                  and id(line.targets[0]) in self._inline)]
+        last: dict = {}
+        for i, line in enumerate(emitted):
+            for a in self._refs(line):
+                last[a.name] = i
+        defined = {t.name for line in emitted for t in line.targets if t is not None}
+        keep = {r.name for r in returned}
+        out = []
+        for i, line in enumerate(emitted):
+            targets = ", ".join("_" if t is None else t.name for t in line.targets)
+            out.append(f"    {targets} = {self._expr(line)}  # {line.label}")
+            gone = sorted(n for n, j in last.items() if j == i and n in defined and n not in keep)
+            if self.release and gone:
+                out.append(f"    del {', '.join(gone)}")
+        shown = names if names is not None else [r.name for r in returned]
+        return out + (aliases or []) + [f"    return {', '.join(shown)}" if shown else "    return ()"]
+
+    def _refs(self, line: Line) -> list:
+        """The named values a line reads, through the expressions written inside it."""
+        found = []
+        for a in line.syms():
+            found += self._refs(a.line) if id(a) in self._inline else [a]
+        return found
+
+    def _expr(self, line: Line) -> str:
+        if not line.fn:  # an input handed back as it is
+            return self._arg(line.args[0])
+        args = [self._arg(a) for a in line.args] + [f"{k}={self._arg(v)}" for k, v in line.kwargs.items()]
+        return f"{line.fn}({', '.join(args)})"
+
+    def _arg(self, a: Any) -> str:
+        if type(a) is Sym:
+            return self._expr(a.line) if id(a) in self._inline else a.name
+        if type(a) is Raw:
+            return str(a)
+        if a is None or isinstance(a, (bool, int, str)):
+            return repr(a)
+        if isinstance(a, float):
+            return repr(a) if np.isfinite(a) else f"float({str(a)!r})"
+        if isinstance(a, tuple):
+            inner = ", ".join(self._arg(v) for v in a)
+            return f"({inner},)" if len(a) == 1 else f"({inner})"
+        if isinstance(a, np.dtype) and a.name.isidentifier():
+            self.namespace.setdefault(a.name, a)
+            if self.namespace[a.name] == a:
+                return a.name
+        name = self._fresh("k")  # anything else: a value in the namespace
+        self.namespace[name] = a
+        return name
+
+    # -- a call -----------------------------------------------------------------------------------
+    def forward(self, args: tuple) -> list:
+        """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
+        data = [args[i]._data for i in self._inputs] + [args[i] for i in self._floats] + [p._data for p in self._params]
+        values = self.template.copy()
+        for s, v in zip(self._slots, data):
+            values[s] = v
+        for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
+            values[slot] = self.xp.full((), args[index], dtype)
+        out = self._forward_fn(*data)
+        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
+            values[s] = v
+        return values
+
+    def backward(self, values: list, seeds: dict) -> list:
+        """The gradients by slot (only those asked for); ``values`` as forward() made them."""
+        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
+        grads = self._none.copy()
+        for s, g in zip(self.grad_slots, (out,) if len(self.grad_slots) == 1 else out):
+            grads[s] = g
+        return grads
+
+
+def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
+    """The lines a root depends on, in order (dead code elimination on straight-line code)."""
+    live, kept = set(roots), []
+    for line in reversed(lines):
+        if line.targets and all(t is not None and t.const for t in line.targets):
+            continue  # a constant: a value in the namespace, computed once
+        if any(t is not None and id(t) in live for t in line.targets) or (keep_opaque and line.opaque):
+            kept.append(line)
+            live.update(id(a) for a in line.syms())
+    return kept[::-1]
+
+
+def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weight_inputs: tuple,
+             release: bool) -> Compiled:
+    """The code compiled for this graph and these wanted gradients, made on the first call.
+    ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
+    key = ("compiled", positions, weight_inputs)
+    code = graph.cache.get(key)
+    if code is None or any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in code.rules):
+        inputs = graph.input_slots
+        wanted = [inputs[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
+                  if p in inputs] + [inputs[p] for p in weight_inputs if p in inputs]
+        if runner.weights is not None:
+            wanted += [graph.param_slots[id(w)] for w in runner.weights if id(w) in graph.param_slots]
+        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+        seed_slots = list(dict.fromkeys(outs[:1] if runner.has_aux else outs))
+        requires = runner._work_out_requires(graph, positions, weight_inputs)  # the gradients that are needed
+        code = graph.cache[key] = Compiled(graph, runner, args, xp, list(dict.fromkeys(wanted)),
+                                           requires, seed_slots, release)
+    return code
