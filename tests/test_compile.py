@@ -50,8 +50,8 @@ def both_modes(make, *args, calls=2):
 DOC_FLAGS = list(itertools.product([False, True], repeat=3))
 
 
-@pytest.mark.parametrize("get_all,get_by_list,sens_param", DOC_FLAGS)
-def test_the_documents_network_every_flag_combination(get_all, get_by_list, sens_param):
+def _document_call(get_all, get_by_list, sens_param):
+    """The document's inputs (and sensitivity) and a maker of its ForwardValueAndGrad with these flags."""
     x, y = f32(X), f32(Y)
     args = (x, y, f32(DOC_SENS)) if sens_param else (x, y)
 
@@ -59,6 +59,12 @@ def test_the_documents_network_every_flag_combination(get_all, get_by_list, sens
         net = Net()
         return nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_all=get_all,
                                       get_by_list=get_by_list, sens_param=sens_param)
+    return args, make
+
+
+@pytest.mark.parametrize("get_all,get_by_list,sens_param", DOC_FLAGS)
+def test_the_documents_network_every_flag_combination(get_all, get_by_list, sens_param):
+    args, make = _document_call(get_all, get_by_list, sens_param)
     (value, grads), fvg = both_modes(make, *args)
     np.testing.assert_allclose(value, X @ Y, rtol=1e-6)
     want = hand_grads(DOC_SENS if sens_param else np.ones((2, 3)))
@@ -276,13 +282,7 @@ def test_an_overriding_vjp_entered_after_compiling_is_used():
 @pytest.mark.gpu
 @pytest.mark.parametrize("get_all,get_by_list,sens_param", DOC_FLAGS)
 def test_the_same_code_runs_on_the_gpu(gpu, get_all, get_by_list, sens_param):
-    x, y = f32(X), f32(Y)
-    args = (x, y, f32(DOC_SENS)) if sens_param else (x, y)
-
-    def make():
-        net = Net()
-        return nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_all=get_all,
-                                      get_by_list=get_by_list, sens_param=sens_param)
+    args, make = _document_call(get_all, get_by_list, sens_param)
     tape, fvg = both_modes(make, *args)  # the GPU tape against the GPU's compiled code
     flat = np.concatenate([np.ravel(g) for g in _flat(tape[1])])
     context.set_context(device_target="CPU")

@@ -18,6 +18,7 @@ import mini_autograd.nn as nn
 import mini_autograd.ops as ops
 from mini_autograd import Parameter, ParameterTuple, Tensor
 from mini_autograd import context
+from tests.document_code import Net  # the document's network, as the document writes it
 
 
 @pytest.fixture(params=["PYNATIVE_MODE", "GRAPH_MODE"])
@@ -41,18 +42,6 @@ def i32(v):
 
 def f32(v):
     return Tensor(np.array(v, np.float32))
-
-
-class Net(nn.Cell):
-    """The document's network."""
-
-    def __init__(self):
-        super().__init__()
-        self.matmul = ops.MatMul()
-        self.z = Parameter(Tensor(np.array([1.0], np.float32)), name="z")
-
-    def construct(self, x, y):
-        return self.matmul(x * self.z, y)
 
 
 class Mul2(nn.Cell):
