@@ -415,11 +415,19 @@ class Compiled:
 
     def backward(self, values: list, seeds: dict) -> list:
         """The gradients by slot (only those asked for); ``values`` as forward() made them."""
-        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
         grads = self._none.copy()
-        for s, g in zip(self.grad_slots, (out,) if len(self.grad_slots) == 1 else out):
+        for s, g in zip(self.grad_slots, self.returned(values, seeds)):
             grads[s] = g
         return grads
+
+    def returned(self, values: list, seeds: dict) -> tuple:
+        """The gradients at ``grad_slots``, in that order (the runner's replay places them itself)."""
+        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
+        return (out,) if len(self.grad_slots) == 1 else out
+
+    def stale(self) -> bool:
+        """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
+        return any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in self.rules)
 
 
 def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
@@ -440,7 +448,7 @@ def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weig
     ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
     key = ("compiled", positions, weight_inputs)
     code = graph.cache.get(key)
-    if code is None or any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in code.rules):
+    if code is None or code.stale():
         inputs = graph.input_slots
         wanted = [inputs[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in inputs] + [inputs[p] for p in weight_inputs if p in inputs]

@@ -108,15 +108,21 @@ class GradRunner:
         sens = None
         if self.sens_param:
             args, sens = self._split_sens(args)
+        mode = _context._settings["mode"]
+        found = None
+        if mode == _context.GRAPH_MODE:
+            found = self.graphs.find(args, _context._settings["device_target"])
+            plan = found[0].cache.get("plan") if found[0] is not None else None
+            if plan is not None and not plan.code.stale():
+                return self._replay(plan, found[0], args, sens)
         positions = self._positions(args)
         xp = self._checked_backend(args, positions)  # the inputs' backend, found while checking them
         self._forget_last()
-        mode = _context._settings["mode"]
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
         # 1. run: the Graph of this call and the value of each of its slots
         if mode == _context.GRAPH_MODE:  # the code compiled for this graph (compile.py); it lets go of
-            graph, replayed = self._graph(args)  # what backward does not read when the graph is large
+            graph, replayed = self._graph(args, *found)  # what backward does not read when the graph is large
             compiled = _compile.compiled(graph, self, args, xp, positions, weight_inputs,
                                          graph.nbytes > memory.RELEASE_ABOVE_BYTES)
             values, self.graph_code = compiled.forward(args), compiled.source
@@ -154,7 +160,29 @@ class GradRunner:
         self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1],
                                 (wanted, input_slot, weight_slot))
         _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
+        if mode == _context.GRAPH_MODE and found[1] is not None:
+            graph.cache["plan"] = _Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
         return (tuple(outputs) if is_tuple else outputs[0]), result
+
+    def _replay(self, plan: "_Plan", graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
+        """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
+        (positions and their checks, backend, layout, slots, requires, seeds) comes from the plan."""
+        code, xp = plan.code, plan.xp
+        self._forget_last()
+        values = code.forward(args)
+        outputs = [Tensor._make(values[s], xp) for s in plan.out_slots]
+        if sens is None and plan.seeds is not None and plan.sens_fill == self.sens_fill:
+            seeds = plan.seeds
+        else:
+            seeds = self._seeds(xp, outputs, sens, plan.is_tuple, plan.out_slots)
+        got = code.returned(values, seeds)  # in code.grad_slots' order
+        flat = tuple([Tensor._make(got[k], xp) if k is not None else self._grad(xp, (), None, zeros_of(args))
+                      for k, zeros_of in plan.picks])
+        self.graph_code = code.source
+        self.last = call = Call(self, graph, values, seeds, _context.GRAPH_MODE, True, xp, plan.requires,
+                                plan.labels, plan.where)
+        _trace._last = weakref.ref(call)
+        return (tuple(outputs) if plan.is_tuple else outputs[0]), fill(plan.layout, flat)
 
     def _slot_lookups(self, graph: Graph, args: tuple, weight_inputs: tuple) -> tuple[Any, Any]:
         """Where the returned gradients are: input position -> slot, id(weight) -> slot (None where
@@ -165,11 +193,10 @@ class GradRunner:
             weight_slot = lambda key, get=weight_slot: at[key] if key in at else get(key)  # noqa: E731
         return graph.input_slots.get, weight_slot
 
-    def _graph(self, args: tuple) -> tuple[Graph, bool]:
-        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now) and
-        whether it was kept."""
+    def _graph(self, args: tuple, graph: Graph | None, base: tuple | None) -> tuple[Graph, bool]:
+        """GRAPH_MODE: the graph for this call (``graph``, kept from an earlier call and found under
+        the signature ``base``, or traced now) and whether it was kept."""
         graphs = self.graphs
-        graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
             return graph, True
         tape, out, read = self._record(args, tracing=True)
@@ -358,6 +385,29 @@ class GradRunner:
 
 def _as_tuple(slots: Any) -> tuple:
     return slots if isinstance(slots, tuple) else (slots,)
+
+
+class _Plan:
+    """GRAPH_MODE: what every call of one traced graph shares, taken from its first complete call.
+    The graph is kept per input signature, and the signature fixes which arguments are Tensors,
+    their backend and which are weights, so positions, their checks, the layout, the slots, the
+    seeds and requires hold for every later call of the graph (grad.GradRunner._replay)."""
+
+    __slots__ = ("code", "xp", "is_tuple", "out_slots", "sens_fill", "seeds", "requires", "labels", "where",
+                 "layout", "picks")
+
+    def __init__(self, code: Any, call: "Call", is_tuple: bool, out_slots: tuple, default_sens: bool,
+                 sens_fill: float, layout: Any) -> None:
+        self.code, self.xp, self.is_tuple, self.out_slots = code, call.xp, is_tuple, out_slots
+        self.sens_fill, self.requires = sens_fill, call.requires
+        self.seeds = call.seeds if default_sens else None  # the default sensitivity's, kept: never changed in place
+        self.labels, self.where, self.layout = call.labels, call._where, layout
+        # each returned gradient: its index among the code's results, or None and the tensor whose
+        # zeros stand for it (an input, by position, or a weight)
+        at = {s: k for k, s in enumerate(code.grad_slots)}
+        wanted, weights = call._where[0], call.runner.weights or ()
+        likes = [(lambda args, i=i: args[i]) for i in wanted] + [(lambda args, w=w: w) for w in weights]
+        self.picks = [(at.get(s), like) for s, like in zip(call.slots, likes)]
 
 
 class Call:
