@@ -402,7 +402,13 @@ class Compiled:
     # -- a call -----------------------------------------------------------------------------------
     def forward(self, args: tuple) -> list:
         """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        data = [args[i]._data for i in self._inputs] + [args[i] for i in self._floats] + [p._data for p in self._params]
+        # Each list is built only when there is something in it: on the document's example every
+        # comprehension costs about 0.3 us (1-2% of NumPy's 15 us), and the whole runner must fit in 30%.
+        data = [args[i]._data for i in self._inputs]
+        if self._floats:
+            data += [args[i] for i in self._floats]
+        if self._params:
+            data += [p._data for p in self._params]
         values = self.template.copy()
         for s, v in zip(self._slots, data):
             values[s] = v
@@ -422,12 +428,16 @@ class Compiled:
 
     def returned(self, values: list, seeds: dict) -> tuple:
         """The gradients at ``grad_slots``, in that order (the runner's replay places them itself)."""
-        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
+        # map with a bound __getitem__ rather than comprehensions: no frame per call (Python 3.11)
+        out = self._backward_fn(*map(values.__getitem__, self.read_slots), *map(seeds.__getitem__, self.seed_slots))
         return (out,) if len(self.grad_slots) == 1 else out
 
     def stale(self) -> bool:
         """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
-        return any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in self.rules)
+        for cls, fwd, vjp in self.rules:  # a loop, not any(generator): asked on every GRAPH_MODE call
+            if cls.vjp is not vjp or cls.forward is not fwd:
+                return True
+        return False
 
 
 def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
