@@ -166,9 +166,11 @@ class Compiled:
                          for s, v in enumerate(values)]
         for s, value in graph.constants:
             self.template[s] = value
-        self._inputs, self._floats, self._params = ([key for kind, key, _, _ in self.arguments if kind == k]
+        # forward()'s arguments, in order: (position, slot) of each input, the float arguments'
+        # positions, (Parameter, slot) of each parameter
+        self._inputs, self._floats, self._params = ([(key, slot) for kind, key, slot, _ in self.arguments if kind == k]
                                                     for k in ("input", "float", "param"))
-        self._slots, self._none = [slot for _, _, slot, _ in self.arguments], [None] * self.size
+        self._floats, self._none = [i for i, _ in self._floats], [None] * self.size
 
     # -- the symbolic run -------------------------------------------------------------------------
     def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
@@ -402,21 +404,25 @@ class Compiled:
     # -- a call -----------------------------------------------------------------------------------
     def forward(self, args: tuple) -> list:
         """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        # Each list is built only when there is something in it: on the document's example every
-        # comprehension costs about 0.3 us (1-2% of NumPy's 15 us), and the whole runner must fit in 30%.
-        data = [args[i]._data for i in self._inputs]
-        if self._floats:
-            data += [args[i] for i in self._floats]
-        if self._params:
-            data += [p._data for p in self._params]
-        values = self.template.copy()
-        for s, v in zip(self._slots, data):
-            values[s] = v
+        # Plain loops, not comprehensions or map: on Python 3.11 they cost half as much here (0.25 us
+        # against 0.45-0.9 us to gather the document's example's arguments; its NumPy takes 14 us).
+        values, data = self.template.copy(), []
+        for i, s in self._inputs:
+            values[s] = a = args[i]._data
+            data.append(a)
+        for i in self._floats:
+            data.append(args[i])
+        for p, s in self._params:
+            values[s] = a = p._data
+            data.append(a)
         for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
             values[slot] = self.xp.full((), args[index], dtype)
         out = self._forward_fn(*data)
-        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
-            values[s] = v
+        if len(self.forward_slots) == 1:
+            values[self.forward_slots[0]] = out
+        else:
+            for s, v in zip(self.forward_slots, out):
+                values[s] = v
         return values
 
     def backward(self, values: list, seeds: dict) -> list:
@@ -428,8 +434,12 @@ class Compiled:
 
     def returned(self, values: list, seeds: dict) -> tuple:
         """The gradients at ``grad_slots``, in that order (the runner's replay places them itself)."""
-        # map with a bound __getitem__ rather than comprehensions: no frame per call (Python 3.11)
-        out = self._backward_fn(*map(values.__getitem__, self.read_slots), *map(seeds.__getitem__, self.seed_slots))
+        given = []  # a plain loop: 0.4 us against 0.7 us for comprehensions or map (see forward)
+        for s in self.read_slots:
+            given.append(values[s])
+        for s in self.seed_slots:
+            given.append(seeds[s])
+        out = self._backward_fn(*given)
         return (out,) if len(self.grad_slots) == 1 else out
 
     def stale(self) -> bool:
