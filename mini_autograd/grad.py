@@ -149,18 +149,25 @@ class GradRunner:
         out_slots = graph.outputs if is_tuple else (graph.outputs,)
         outputs = [Tensor._make(values[s], xp) for s in out_slots]
         seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
-        requires = self._requires(graph, positions, mode, weight_inputs)
         if mode == _context.GRAPH_MODE:
+            requires = self._requires(graph, positions, mode, weight_inputs)
             grads = compiled.backward(values, seeds)
         else:
+            requires = self._work_out_requires(graph, positions, weight_inputs)
             grads = backward(xp, graph.nodes, values, seeds, requires=requires)
 
         # 4. the returned gradients, where MindSpore puts them
         wanted = (positions,) if isinstance(positions, int) else positions or ()
         input_slot, weight_slot = self._slot_lookups(graph, args, weight_inputs)
-        flat = [self._grad(xp, grads, input_slot(i), args[i]) for i in wanted]
-        if self.weights is not None:
-            flat += [self._grad(xp, grads, weight_slot(id(w)), w) for w in self.weights]
+        flat = []  # plain loops, one frame: 2 us less than a _grad call per gradient (document's example)
+        for i in wanted:
+            s = input_slot(i)
+            flat.append(Tensor._make(grads[s], xp) if s is not None and grads[s] is not None
+                        else self._grad(xp, grads, s, args[i]))
+        for w in self.weights or ():
+            s = weight_slot(id(w))
+            flat.append(Tensor._make(grads[s], xp) if s is not None and grads[s] is not None
+                        else self._grad(xp, grads, s, w))
         result = fill(layout[0], tuple(flat))
 
         self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1],
@@ -326,7 +333,7 @@ class GradRunner:
             out = self.fn(*call_args)
         finally:
             state.active, state.tracing = None, False
-        return tape, out, tuple([f.index for f in floats if f.read])
+        return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
         outs = out if isinstance(out, (tuple, list)) else None

@@ -38,6 +38,11 @@ class Leaf:
         self.param = param
 
 
+# The leaves of the first inputs, shared by every tape (a Leaf is never changed): making two of them
+# per call was 0.4 us of the document's example in PYNATIVE_MODE.
+_INPUT_LEAVES = [Leaf("input", i) for i in range(16)]
+
+
 class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
@@ -59,7 +64,8 @@ class Tape:
         self.nbytes = 0  # what the nodes' outputs hold
 
     def add_input(self, tensor: Tensor, index: int) -> int:
-        slot = self.inputs[index] = self._new_slot(tensor, Leaf("input", index))
+        leaf = _INPUT_LEAVES[index] if index < len(_INPUT_LEAVES) else Leaf("input", index)
+        slot = self.inputs[index] = self._new_slot(tensor, leaf)
         return slot
 
     def add_scalar(self, tensor: Tensor, index: int) -> int:
