@@ -147,7 +147,9 @@ class GradRunner:
         # 2. seed each output with its sensitivity; 3. sweep back
         is_tuple = isinstance(graph.outputs, tuple)
         out_slots = graph.outputs if is_tuple else (graph.outputs,)
-        outputs = [Tensor._make(values[s], xp) for s in out_slots]
+        outputs = []
+        for s in out_slots:  # a plain loop: cheaper than a comprehension on Python 3.11 (see _replay)
+            outputs.append(Tensor._make(values[s], xp))
         seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
         if mode == _context.GRAPH_MODE:
             requires = self._requires(graph, positions, mode, weight_inputs)
