@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .backward import backward
+from .graph_mode import CompiledCalls
 from .memory import Unread
 from .tape import Node
 
@@ -136,8 +137,8 @@ def _identifier(text: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
-class Compiled:
-    """One graph's generated code and how the runner calls it."""
+class Compiled(CompiledCalls):
+    """One graph's generated code (how the runner calls it: graph_mode.CompiledCalls)."""
 
     def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
                  seed_slots: list, release: bool) -> None:
@@ -400,54 +401,6 @@ class Compiled:
         name = self._fresh("k")  # anything else: a value in the namespace
         self.namespace[name] = a
         return name
-
-    # -- a call -----------------------------------------------------------------------------------
-    def forward(self, args: tuple) -> list:
-        """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        # Plain loops, not comprehensions or map: on Python 3.11 they cost half as much here (0.25 us
-        # against 0.45-0.9 us to gather the document's example's arguments; its NumPy takes 14 us).
-        values, data = self.template.copy(), []
-        for i, s in self._inputs:
-            values[s] = a = args[i]._data
-            data.append(a)
-        for i in self._floats:
-            data.append(args[i])
-        for p, s in self._params:
-            values[s] = a = p._data
-            data.append(a)
-        for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
-            values[slot] = self.xp.full((), args[index], dtype)
-        out = self._forward_fn(*data)
-        if len(self.forward_slots) == 1:
-            values[self.forward_slots[0]] = out
-        else:
-            for s, v in zip(self.forward_slots, out):
-                values[s] = v
-        return values
-
-    def backward(self, values: list, seeds: dict) -> list:
-        """The gradients by slot (only those asked for); ``values`` as forward() made them."""
-        grads = self._none.copy()
-        for s, g in zip(self.grad_slots, self.returned(values, seeds)):
-            grads[s] = g
-        return grads
-
-    def returned(self, values: list, seeds: dict) -> tuple:
-        """The gradients at ``grad_slots``, in that order (the runner's replay places them itself)."""
-        given = []  # a plain loop: 0.4 us against 0.7 us for comprehensions or map (see forward)
-        for s in self.read_slots:
-            given.append(values[s])
-        for s in self.seed_slots:
-            given.append(seeds[s])
-        out = self._backward_fn(*given)
-        return (out,) if len(self.grad_slots) == 1 else out
-
-    def stale(self) -> bool:
-        """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
-        for cls, fwd, vjp in self.rules:  # a loop, not any(generator): asked on every GRAPH_MODE call
-            if cls.vjp is not vjp or cls.forward is not fwd:
-                return True
-        return False
 
 
 def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:

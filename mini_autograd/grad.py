@@ -17,7 +17,7 @@ from . import memory
 from . import tape as _tape
 from . import trace as _trace
 from .backward import backward, requires_grad
-from .graph_mode import FloatInput, Graph, GraphCache
+from .graph_mode import FloatInput, Graph, GraphCache, Plan
 from .tensor import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
@@ -176,10 +176,10 @@ class GradRunner:
                                 (wanted, input_slot, weight_slot))
         _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
         if mode == _context.GRAPH_MODE and found[1] is not None:
-            graph.cache["plan"] = _Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
+            graph.cache["plan"] = Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
         return (tuple(outputs) if is_tuple else outputs[0]), result
 
-    def _replay(self, plan: "_Plan", graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
+    def _replay(self, plan: Plan, graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
         """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
         (positions and their checks, backend, layout, slots, requires, seeds) comes from the plan.
         Worth it: the document's example went from 2.2-2.4x NumPy to about 1.2x (benchmarks/engine.py)."""
@@ -410,30 +410,6 @@ class GradRunner:
 
 def _as_tuple(slots: Any) -> tuple:
     return slots if isinstance(slots, tuple) else (slots,)
-
-
-class _Plan:
-    """GRAPH_MODE: what every call of one traced graph shares, taken from its first complete call.
-    The graph is kept per input signature, and the signature fixes which arguments are Tensors,
-    their backend and which are weights, so positions, their checks, the layout, the slots, the
-    seeds and requires hold for every later call of the graph (grad.GradRunner._replay)."""
-
-    __slots__ = ("code", "xp", "is_tuple", "out_slots", "sens_fill", "seeds", "requires", "labels", "where",
-                 "layout", "picks", "zeros")
-
-    def __init__(self, code: Any, call: "Call", is_tuple: bool, out_slots: tuple, default_sens: bool,
-                 sens_fill: float, layout: Any) -> None:
-        self.code, self.xp, self.is_tuple, self.out_slots = code, call.xp, is_tuple, out_slots
-        self.sens_fill, self.requires = sens_fill, call.requires
-        self.seeds = call.seeds if default_sens else None  # the default sensitivity's, kept: never changed in place
-        self.labels, self.where, self.layout = call.labels, call._where, layout
-        # each returned gradient: its index among the code's results, or None and the tensor whose
-        # zeros stand for it (an input, by position, or a weight)
-        at = {s: k for k, s in enumerate(code.grad_slots)}
-        wanted, weights = call._where[0], call.runner.weights or ()
-        likes = [(lambda args, i=i: args[i]) for i in wanted] + [(lambda args, w=w: w) for w in weights]
-        self.picks = [at.get(s) for s in call.slots]
-        self.zeros = likes
 
 
 class Call:
