@@ -1,9 +1,8 @@
 """The Graph (a frozen tape, in both modes) and GRAPH_MODE: traced once per input signature, then compiled.
 
-Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused);
-the code compile.py makes from the Graph refills inputs, parameters' current values and Python float
-arguments (FloatInput) on each call. A runner keeps at most CACHE_SIZE graphs (LRU), each with the
-Plan its later calls follow; CompiledCalls is how the runner calls the compiled code.
+Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused). A
+runner keeps at most CACHE_SIZE graphs (LRU), each with the Plan its later calls follow; CompiledCalls
+calls the code compile.py made, refilling inputs, parameters and float arguments (FloatInput).
 """
 from __future__ import annotations
 
