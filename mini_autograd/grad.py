@@ -113,10 +113,10 @@ class GradRunner:
         mode = _context._settings["mode"]
         found = None
         if mode == _context.GRAPH_MODE:
-            found = self.graphs.find(args, _context._settings["device_target"])
-            plan = found[0].cache.get("plan") if found[0] is not None else None
+            graph, _ = found = self.graphs.find(args, _context._settings["device_target"])
+            plan = graph.cache.get("plan") if graph is not None else None
             if plan is not None and not plan.code.stale():
-                return self._replay(plan, found[0], args, sens)
+                return self._replay(plan, graph, args, sens)
         xp = self._backend(args)  # the inputs' backend, checked to be one
         kinds = tuple(map(type, args))  # they fix the positions and the range check: both worked out once
         known = self._by_kinds.get(kinds)
@@ -185,7 +185,8 @@ class GradRunner:
         Worth it: the document's example went from 2.2-2.4x NumPy to about 1.2x (benchmarks/engine.py)."""
         # Plain loops rather than comprehensions: half the cost on Python 3.11 (compile.Compiled.forward).
         code, xp, make = plan.code, plan.xp, Tensor._make
-        self._forget_last()
+        if self.last is not None and self.last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            self._forget_last()  # (asked here first: a small graph, the common case, skips the call)
         values = code.forward(args)
         outputs = []
         for s in plan.out_slots:
