@@ -116,7 +116,8 @@ class Tape:
 
     def record2(self, prim: Any, x: Tensor, y: Tensor, output: Tensor) -> None:
         """``record`` for the two-input primitives without attributes (ops/primitive.apply2), written
-        out with no map or tuple to build: 0.3 us less per operation recorded, a quarter of record's cost."""
+        out with no map or tuple to build: 0.8 us per operation recorded against record's 1.8 us
+        (timeit on this loaded 2-core machine; the document's example records two)."""
         slot_of = self.slot_of
         sx, sy = slot_of.get(id(x)), slot_of.get(id(y))
         if sx is None:
