@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .backward import backward
+from .graph_mode import CompiledCalls
 from .memory import Unread
 from .tape import Node
 
@@ -136,8 +137,8 @@ def _identifier(text: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
-class Compiled:
-    """One graph's generated code and how the runner calls it."""
+class Compiled(CompiledCalls):
+    """One graph's generated code (how the runner calls it: graph_mode.CompiledCalls)."""
 
     def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
                  seed_slots: list, release: bool) -> None:
@@ -166,9 +167,11 @@ class Compiled:
                          for s, v in enumerate(values)]
         for s, value in graph.constants:
             self.template[s] = value
-        self._inputs, self._floats, self._params = ([key for kind, key, _, _ in self.arguments if kind == k]
+        # forward()'s arguments, in order: (position, slot) of each input, the float arguments'
+        # positions, (Parameter, slot) of each parameter
+        self._inputs, self._floats, self._params = ([(key, slot) for kind, key, slot, _ in self.arguments if kind == k]
                                                     for k in ("input", "float", "param"))
-        self._slots, self._none = [slot for _, _, slot, _ in self.arguments], [None] * self.size
+        self._floats, self._none = [i for i, _ in self._floats], [None] * self.size
 
     # -- the symbolic run -------------------------------------------------------------------------
     def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
@@ -399,28 +402,6 @@ class Compiled:
         self.namespace[name] = a
         return name
 
-    # -- a call -----------------------------------------------------------------------------------
-    def forward(self, args: tuple) -> list:
-        """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        data = [args[i]._data for i in self._inputs] + [args[i] for i in self._floats] + [p._data for p in self._params]
-        values = self.template.copy()
-        for s, v in zip(self._slots, data):
-            values[s] = v
-        for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
-            values[slot] = self.xp.full((), args[index], dtype)
-        out = self._forward_fn(*data)
-        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
-            values[s] = v
-        return values
-
-    def backward(self, values: list, seeds: dict) -> list:
-        """The gradients by slot (only those asked for); ``values`` as forward() made them."""
-        out = self._backward_fn(*[values[s] for s in self.read_slots], *[seeds[s] for s in self.seed_slots])
-        grads = self._none.copy()
-        for s, g in zip(self.grad_slots, (out,) if len(self.grad_slots) == 1 else out):
-            grads[s] = g
-        return grads
-
 
 def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
     """The lines a root depends on, in order (dead code elimination on straight-line code)."""
@@ -440,7 +421,7 @@ def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weig
     ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
     key = ("compiled", positions, weight_inputs)
     code = graph.cache.get(key)
-    if code is None or any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in code.rules):
+    if code is None or code.stale():
         inputs = graph.input_slots
         wanted = [inputs[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
                   if p in inputs] + [inputs[p] for p in weight_inputs if p in inputs]

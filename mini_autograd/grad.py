@@ -17,7 +17,7 @@ from . import memory
 from . import tape as _tape
 from . import trace as _trace
 from .backward import backward, requires_grad
-from .graph_mode import FloatInput, Graph, GraphCache
+from .graph_mode import FloatInput, Graph, GraphCache, Plan
 from .tensor import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
@@ -99,7 +99,9 @@ class GradRunner:
         self.arg_names, self.needed, self.most = _arg_names(fn)
         self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
-        self._layouts: dict = {}  # positions -> returned_layout(...)
+        # the arguments' types -> (positions, returned_layout(...)): worked out on every call, they were
+        # four more function calls for an answer that only the types change (cProfile, the document's example)
+        self._by_kinds: dict = {}
         self.last: Call | None = None
         self.graph_code: str | None = None  # GRAPH_MODE: the source compiled for the last call (compile.py)
 
@@ -108,15 +110,29 @@ class GradRunner:
         sens = None
         if self.sens_param:
             args, sens = self._split_sens(args)
-        positions = self._positions(args)
-        xp = self._checked_backend(args, positions)  # the inputs' backend, found while checking them
-        self._forget_last()
         mode = _context._settings["mode"]
+        found = None
+        if mode == _context.GRAPH_MODE:
+            graph, _ = found = self.graphs.find(args, _context._settings["device_target"])
+            plan = graph.cache.get("plan") if graph is not None else None
+            if plan is not None and not plan.code.stale():
+                return self._replay(plan, graph, args, sens)
+        xp = self._backend(args)  # the inputs' backend, checked to be one
+        kinds = tuple(map(type, args))  # they fix the positions and the range check: both worked out once
+        known = self._by_kinds.get(kinds)
+        if known is None:
+            if len(self._by_kinds) >= 8:
+                self._by_kinds.clear()
+            positions = self._positions(args)
+            self._check_positions(args, positions)
+            known = self._by_kinds[kinds] = (positions, self._layout(positions))
+        positions, layout = known
+        self._forget_last()
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
         # 1. run: the Graph of this call and the value of each of its slots
         if mode == _context.GRAPH_MODE:  # the code compiled for this graph (compile.py); it lets go of
-            graph, replayed = self._graph(args)  # what backward does not read when the graph is large
+            graph, replayed = self._graph(args, *found)  # what backward does not read when the graph is large
             compiled = _compile.compiled(graph, self, args, xp, positions, weight_inputs,
                                          graph.nbytes > memory.RELEASE_ABOVE_BYTES)
             values, self.graph_code = compiled.forward(args), compiled.source
@@ -131,30 +147,63 @@ class GradRunner:
         # 2. seed each output with its sensitivity; 3. sweep back
         is_tuple = isinstance(graph.outputs, tuple)
         out_slots = graph.outputs if is_tuple else (graph.outputs,)
-        outputs = [Tensor._make(values[s], xp) for s in out_slots]
+        outputs = []
+        for s in out_slots:  # a plain loop: cheaper than a comprehension on Python 3.11 (see _replay)
+            outputs.append(Tensor._make(values[s], xp))
         seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
-        requires = self._requires(graph, positions, mode, weight_inputs)
         if mode == _context.GRAPH_MODE:
+            requires = self._requires(graph, positions, mode, weight_inputs)
             grads = compiled.backward(values, seeds)
         else:
+            requires = self._work_out_requires(graph, positions, weight_inputs)
             grads = backward(xp, graph.nodes, values, seeds, requires=requires)
 
         # 4. the returned gradients, where MindSpore puts them
-        layout = self._layouts.get(positions)
-        if layout is None:
-            layout = self._layouts[positions] = returned_layout(
-                positions, None if self.weights is None else len(self.weights), self.bare_weight)
         wanted = (positions,) if isinstance(positions, int) else positions or ()
         input_slot, weight_slot = self._slot_lookups(graph, args, weight_inputs)
-        flat = [self._grad(xp, grads, input_slot(i), args[i]) for i in wanted]
-        if self.weights is not None:
-            flat += [self._grad(xp, grads, weight_slot(id(w)), w) for w in self.weights]
+        flat = []  # plain loops, _grad called only for zeros: a frame less per gradient (0.2 us each here)
+        for i in wanted:
+            s = input_slot(i)
+            flat.append(Tensor._make(grads[s], xp) if s is not None and grads[s] is not None
+                        else self._grad(xp, grads, s, args[i]))
+        for w in self.weights or ():
+            s = weight_slot(id(w))
+            flat.append(Tensor._make(grads[s], xp) if s is not None and grads[s] is not None
+                        else self._grad(xp, grads, s, w))
         result = fill(layout[0], tuple(flat))
 
         self.last = call = Call(self, graph, values, seeds, mode, replayed, xp, requires, layout[1],
                                 (wanted, input_slot, weight_slot))
         _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
+        if mode == _context.GRAPH_MODE and found[1] is not None:
+            graph.cache["plan"] = Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
         return (tuple(outputs) if is_tuple else outputs[0]), result
+
+    def _replay(self, plan: Plan, graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
+        """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
+        (positions and their checks, backend, layout, slots, requires, seeds) comes from the plan.
+        Worth it: the document's example went from 2.1-2.3x NumPy to 1.2-1.4x (benchmarks/engine.py)."""
+        # Plain loops rather than comprehensions: half the cost on Python 3.11 (compile.Compiled.forward).
+        code, xp, make = plan.code, plan.xp, Tensor._make
+        if self.last is not None and self.last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            self._forget_last()  # (asked here first: a small graph, the common case, skips the call)
+        values = code.forward(args)
+        outputs = []
+        for s in plan.out_slots:
+            outputs.append(make(values[s], xp))
+        if sens is None and plan.seeds is not None and plan.sens_fill == self.sens_fill:
+            seeds = plan.seeds
+        else:
+            seeds = self._seeds(xp, outputs, sens, plan.is_tuple, plan.out_slots)
+        got = code.returned(values, seeds)  # in code.grad_slots' order
+        flat = []
+        for k, zeros_of in zip(plan.picks, plan.zeros):
+            flat.append(make(got[k], xp) if k is not None else self._grad(xp, (), None, zeros_of(args)))
+        self.graph_code = code.source
+        self.last = call = Call(self, graph, values, seeds, _context.GRAPH_MODE, True, xp, plan.requires,
+                                plan.labels, plan.where)
+        _trace._last = weakref.ref(call)
+        return (tuple(outputs) if plan.is_tuple else outputs[0]), fill(plan.layout, tuple(flat))
 
     def _slot_lookups(self, graph: Graph, args: tuple, weight_inputs: tuple) -> tuple[Any, Any]:
         """Where the returned gradients are: input position -> slot, id(weight) -> slot (None where
@@ -165,11 +214,10 @@ class GradRunner:
             weight_slot = lambda key, get=weight_slot: at[key] if key in at else get(key)  # noqa: E731
         return graph.input_slots.get, weight_slot
 
-    def _graph(self, args: tuple) -> tuple[Graph, bool]:
-        """GRAPH_MODE: the graph for this call (kept from an earlier call, or traced now) and
-        whether it was kept."""
+    def _graph(self, args: tuple, graph: Graph | None, base: tuple | None) -> tuple[Graph, bool]:
+        """GRAPH_MODE: the graph for this call (``graph``, kept from an earlier call and found under
+        the signature ``base``, or traced now) and whether it was kept."""
         graphs = self.graphs
-        graph, base = graphs.find(args, _context._settings["device_target"])
         if graph is not None:
             return graph, True
         tape, out, read = self._record(args, tracing=True)
@@ -239,9 +287,19 @@ class GradRunner:
                             f"but got {len(args)} argument(s) in all.")
         return args[:-1], args[-1]
 
-    def _checked_backend(self, args: tuple, positions: Any) -> Any:
-        """The backend of the input tensors, checked to be one (the context's when there is none);
-        a gradient position past the inputs is refused."""
+    def _layout(self, positions: Any) -> tuple[Any, list[str]]:
+        return returned_layout(positions, None if self.weights is None else len(self.weights), self.bare_weight)
+
+    def _check_positions(self, args: tuple, positions: Any) -> None:
+        """A gradient position past the inputs is refused."""
+        if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
+            for p in (positions,) if isinstance(positions, int) else (positions or ()):
+                if p >= len(args):
+                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                                     f"but the network got {len(args)} input(s).")
+
+    def _backend(self, args: tuple) -> Any:
+        """The backend of the input tensors, checked to be one (the context's when there is none)."""
         backend = None
         for a in args:
             if isinstance(a, Tensor):
@@ -252,11 +310,6 @@ class GradRunner:
                                        f"{', '.join(a.device for a in args if isinstance(a, Tensor))}. Move a "
                                        f"tensor explicitly with Tensor(x.asnumpy()) after "
                                        f"context.set_context(device_target=...).")
-        if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
-            for p in (positions,) if isinstance(positions, int) else (positions or ()):
-                if p >= len(args):
-                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
-                                     f"but the network got {len(args)} input(s).")
         return backend if backend is not None else _context.current_backend()
 
     def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
@@ -283,7 +336,7 @@ class GradRunner:
             out = self.fn(*call_args)
         finally:
             state.active, state.tracing = None, False
-        return tape, out, tuple([f.index for f in floats if f.read])
+        return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
         outs = out if isinstance(out, (tuple, list)) else None

@@ -468,3 +468,42 @@ def test_optimizers_refuse_settings_that_are_not_finite(arg, bad):
         nn.SGD(params, **{"learning_rate": 0.1, arg: bad})
     with pytest.raises(ValueError, match="For 'Momentum', 'learning_rate' should be a finite number"):
         nn.Momentum(params, learning_rate=bad, momentum=0.9)
+
+
+class _SumWeighted(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return (x * self.w).sum()
+
+
+@pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
+def test_train_one_step_sens_changed_between_replays_is_used(mode):
+    # GRAPH_MODE keeps per graph what does not change between calls (grad.py); the sensitivity a
+    # TrainOneStepCell fills is not one of those. By hand: dL/dw = sens * x = sens per step, lr 1,
+    # so w = [1, 2] - (2 + 2 + 4) after sens 2, 2 (a replay in GRAPH_MODE), then 4.
+    context.set_context(mode=mode)
+    net = _SumWeighted()
+    step = nn.TrainOneStepCell(net, nn.SGD(net.trainable_params(), learning_rate=1.0), sens=2.0)
+    x = Tensor(np.array([1.0, 1.0], np.float32))
+    step(x)
+    step(x)
+    step.sens = 4.0
+    step(x)
+    np.testing.assert_array_equal(net.w.asnumpy(), np.array([-7.0, -6.0], np.float32))
+
+
+@pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
+def test_what_a_call_returns_follows_the_kinds_of_its_arguments_each_call(mode):
+    # get_all gives a gradient slot to each Tensor argument and none to a Python number (MindSpore
+    # 2.10, tests/test_fidelity.py): the same transform called with (x, y), (x, 2.0), (x, y) must
+    # answer (dx, dy), (dx,), (dx, dy) -- what is worked out once is keyed on the argument kinds.
+    context.set_context(mode=mode)
+    g = ops.GradOperation(get_all=True)(lambda a, b: (a * b).sum())
+    x, y = Tensor(np.array([1.0, 2.0], np.float32)), Tensor(np.array([3.0, 4.0], np.float32))
+    first, with_number, again = g(x, y), g(x, 2.0), g(x, y)
+    assert [t.asnumpy().tolist() for t in first] == [[3.0, 4.0], [1.0, 2.0]]  # d(ab)/da = b, d/db = a
+    assert [t.asnumpy().tolist() for t in with_number] == [[2.0, 2.0]]
+    assert [t.asnumpy().tolist() for t in again] == [[3.0, 4.0], [1.0, 2.0]]
