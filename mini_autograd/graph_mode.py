@@ -144,7 +144,7 @@ class Graph:
         self.constants = tape.constants  # (slot, value)
         self.scalars = tape.scalars  # (slot, float argument's position, dtype)
         self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
-        self.cache: dict = {}  # what the runner works out once from a static graph (grad.GradRunner)
+        self.cache: dict = {}  # what the runner works out once from a static graph (runner.GradRunner)
 
 
 class GraphCache(OrderedDict):
@@ -275,10 +275,10 @@ class CompiledCalls:
 
 
 class Plan:
-    """What every call of one traced graph shares, taken from its first complete call (a grad.Call).
+    """What every call of one traced graph shares, taken from its first complete call (a runner.Call).
     A graph is kept per input signature, and the signature fixes which arguments are Tensors, their
     backend and which are weights: positions, their checks, the layout, the slots, the seeds and
-    requires hold for every later call of the graph (grad.GradRunner._replay)."""
+    requires hold for every later call of the graph (runner.GradRunner._replay)."""
 
     __slots__ = ("code", "xp", "is_tuple", "out_slots", "sens_fill", "seeds", "requires", "labels", "where",
                  "layout", "picks", "zeros")

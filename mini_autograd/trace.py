@@ -2,7 +2,7 @@
 
 Last of the chain Tape (recording) -> Graph (frozen) -> Trace: every tensor of the Graph (role, name,
 shape, dtype, value and gradient as NumPy arrays), every node, the sensitivity, the backward steps
-and the returned gradients. ``build`` makes it from a grad.Call on first access, so a call that
+and the returned gradients. ``build`` makes it from a runner.Call on first access, so a call that
 nobody inspects pays nothing for it.
 """
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Trace:
         raise KeyError(f"no tensor named {name!r} in this trace; names: {[t.name for t in self.tensors if t.name]}")
 
 
-# A weak reference to what the most recent call kept (grad.Call): its transform holds it, so
+# A weak reference to what the most recent call kept (runner.Call): its transform holds it, so
 # deleting the transform (and the network and inputs) lets all of it go, Trace included.
 _last: Any = None
 
@@ -102,7 +102,7 @@ def last_trace() -> Trace | None:
 
 
 def build(call: Any) -> Trace:
-    """The Trace of a grad.Call: its values (computed again where a large call let them go,
+    """The Trace of a runner.Call: its values (computed again where a large call let them go,
     memory.py), the sweep run again keeping every step (same arrays in, same gradients out), and
     every tensor and node described as plain data."""
     graph, xp, runner = call.graph, call.xp, call.runner

@@ -1,6 +1,6 @@
 """The public gradient transforms -- GradOperation, value_and_grad -- and the checks of their arguments.
 
-Each checks what it was given once, when it is made, and hands a grad.GradRunner the input
+Each checks what it was given once, when it is made, and hands a runner.GradRunner the input
 positions and weights to differentiate; ForwardValueAndGrad (nn/wrap.py) does the same with these
 checks. The runner does the work.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .grad import ALL_INPUTS, GradRunner
+from .runner import ALL_INPUTS, GradRunner
 from .tensor import Parameter, ParameterTuple
 
 

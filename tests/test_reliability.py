@@ -481,7 +481,7 @@ class _SumWeighted(nn.Cell):
 
 @pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
 def test_train_one_step_sens_changed_between_replays_is_used(mode):
-    # GRAPH_MODE keeps per graph what does not change between calls (grad.py); the sensitivity a
+    # GRAPH_MODE keeps per graph what does not change between calls (runner.py); the sensitivity a
     # TrainOneStepCell fills is not one of those. By hand: dL/dw = sens * x = sens per step, lr 1,
     # so w = [1, 2] - (2 + 2 + 4) after sens 2, 2 (a replay in GRAPH_MODE), then 4.
     context.set_context(mode=mode)

@@ -1,13 +1,13 @@
 """Wrapper cells: ForwardValueAndGrad (the subject of the document), WithLossCell, TrainOneStepCell.
 
 They are Cells made with ``auto_prefix=False``, as in MindSpore, so wrapping a network leaves its
-parameter names as they were. The work is done by grad.GradRunner.
+parameter names as they were. The work is done by runner.GradRunner.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..grad import GradRunner
+from ..runner import GradRunner
 from ..trace import Trace
 from ..transforms import check_bool, check_weights, positions_for
 from .cell import Cell
