@@ -139,6 +139,26 @@ class Tape:
         return previous
 
 
+class NestedTape(Tape):
+    """The tape of a gradient transform called while another one records (higher order, nested.py):
+    what it records is recorded on the outer tape too, so the outer transform sees this one's
+    forward pass and can differentiate through it."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, outer: Tape) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
+        Tape.record(self, prim, attrs, inputs, output)
+        self.outer.record(prim, attrs, inputs, output)
+
+    def record2(self, prim: Any, x: Tensor, y: Tensor, output: Tensor) -> None:
+        Tape.record2(self, prim, x, y, output)
+        self.outer.record2(prim, x, y, output)
+
+
 # What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below
 # tensor.py, which reads ``tracing``; tape.state is that same object.
 state = recording_state

@@ -74,7 +74,7 @@ class Trace:
     replayed: bool = False  # GRAPH_MODE: True when the call replayed an already traced graph
     # The returned gradients, in the order they appear when the returned structure is flattened
     # depth-first: (label, tensor id) each, the label naming the place ("grad", "grads[0]",
-    # "inputs[1]", "weights[0]", grad.returned_layout), the id None where that gradient's tensor is
+    # "inputs[1]", "weights[0]", returned.returned_layout), the id None where that gradient's tensor is
     # not in the graph (a weight the network never read: its gradient is zeros). With it viz can
     # flatten a result without knowing the flags.
     returned: list = field(default_factory=list)

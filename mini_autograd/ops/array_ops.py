@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backward import unbroadcast
 from ..tensor import Tensor
 from .primitive import Primitive, apply
 
@@ -135,6 +136,40 @@ class Transpose(Primitive):
     # a permutation of axes: the gradient is permuted back by the inverse permutation
     def vjp(self, xp, dout, out, x, perm):
         return (xp.transpose(dout, tuple(int(i) for i in np.argsort(perm))),)
+
+
+class BroadcastTo(Primitive):
+    """``BroadcastTo(shape)(x)``: x copied along new leading axes and axes of length 1 to ``shape``."""
+
+    name = "BroadcastTo"
+    vjp_reads = frozenset()
+
+    def __init__(self, shape: Any) -> None:
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                           for n in shape):
+            raise TypeError(f"For 'BroadcastTo', the argument 'shape' should be a tuple of non-negative ints, "
+                            f"but got {shape!r}.")
+        self.shape = tuple(shape)
+
+    def __call__(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'BroadcastTo', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        try:
+            np.broadcast_shapes(x.shape, self.shape)
+            ok = len(self.shape) >= x.ndim and np.broadcast_shapes(x.shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"For 'BroadcastTo', a tensor of shape {_shape(x.shape)} cannot be broadcast to "
+                             f"{list(self.shape)}.")
+        return apply(self, (x,), {"shape": self.shape})
+
+    def forward(self, xp, x, shape):
+        return xp.broadcast_to(x, shape)
+
+    # each copy received its own gradient: the input's is their sum (backward.unbroadcast)
+    def vjp(self, xp, dout, out, x, shape):
+        return (unbroadcast(xp, dout, x.shape),)
 
 
 # -- the instances Tensor's methods (operators.py) and the losses use ------------------------------------
