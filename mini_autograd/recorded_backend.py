@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtype as _dtype
-from .ops.array_ops import RESHAPE, SUM, SUM_KEEP, TRANSPOSE, BroadcastTo
+from .ops.array_ops import GET_ITEM, RESHAPE, STACK, SUM, SUM_KEEP, TRANSPOSE, BroadcastTo
 from .ops.math_ops import (ADD, DIV, EXP, GREATER, GREATER_EQUAL, LOG, MUL, NEG, POW, RELU, RELU_GRAD, SIGMOID,
                            SQUARE, SUB, TANH, MatMul)
 from .ops.nn_ops import LOG_SOFTMAX, ONE_HOT
@@ -98,6 +98,12 @@ class Recorded:
 
     def transpose(self, x: Tensor, perm: tuple) -> Tensor:
         return TRANSPOSE(x, tuple(perm))
+
+    def stack(self, *tensors: Tensor) -> Tensor:
+        return STACK(tensors)
+
+    def take(self, x: Tensor, index: int) -> Tensor:
+        return GET_ITEM(x, index)
 
     def log_softmax(self, x: Tensor) -> Tensor:
         return LOG_SOFTMAX(x)
