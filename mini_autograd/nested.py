@@ -19,14 +19,6 @@ from .returned import fill
 from .tensor import Tensor
 
 
-class BackwardPass:
-    """The scope the outer tape puts a recorded backward pass in, so viz can draw it as a box of its
-    own beside the forward pass it reads (``label`` names the transform)."""
-
-    def __init__(self, who: str) -> None:
-        self.label = f"backward of {who}"
-
-
 def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
     """``runner(*args)`` while ``tape.state.active`` records: same returned structure and checks as a
     first-order call, every returned Tensor made by recorded operations."""
@@ -61,7 +53,7 @@ def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
     seeds = _seeds(runner, xp, outputs, sens, is_tuple, out_slots)
 
     # 3. the sweep, with the recorded backend: on the outer tape, in a scope of its own
-    previous = outer.enter(BackwardPass(runner.who))
+    previous = outer.enter(_tape.BackwardPass(runner.who))
     try:
         requires = runner._work_out_requires(graph, positions, weight_inputs)
         grads = backward(recorded(xp), graph.nodes, tape.tensors, seeds, requires=requires)

@@ -139,6 +139,14 @@ class Tape:
         return previous
 
 
+class BackwardPass:
+    """The scope an outer tape puts a recorded backward pass in (nested.py), in place of a Cell, so
+    viz draws it as a box of its own beside the forward pass it reads; ``label`` names the transform."""
+
+    def __init__(self, who: str) -> None:
+        self.label = f"backward of {who}"
+
+
 class NestedTape(Tape):
     """The tape of a gradient transform called while another one records (higher order, nested.py):
     what it records is recorded on the outer tape too, so the outer transform sees this one's

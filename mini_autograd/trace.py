@@ -16,6 +16,7 @@ from . import context as _context
 from .backward import backward
 from .dtype import from_numpy
 from .memory import recompute
+from .tape import BackwardPass
 
 
 @dataclass
@@ -158,9 +159,14 @@ def _scopes(fn: Any, scopes: list) -> list:
         for path, cell in fn.cells_and_names():
             paths.setdefault(id(cell), path)
     infos = []
+    seen: dict[str, int] = {}
     for i, (cell, parent) in enumerate(scopes):
         if cell is None:
             infos.append(ScopeInfo(id=i, parent=parent, path="", cell=""))
+        elif isinstance(cell, BackwardPass):  # an inner transform's recorded backward pass (nested.py)
+            seen[cell.label] = n = seen.get(cell.label, 0) + 1
+            infos.append(ScopeInfo(id=i, parent=parent, path=cell.label + (f" #{n}" if n > 1 else ""),
+                                   cell="BackwardPass"))
         else:
             infos.append(ScopeInfo(id=i, parent=parent, path=paths.get(id(cell), type(cell).__name__),
                                    cell=type(cell).__name__))
