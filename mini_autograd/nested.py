@@ -68,8 +68,7 @@ def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
     for w in runner.weights or ():
         flat.append(_grad(xp, grads, weight_slot(id(w)), w))
     result = fill(structure, tuple(flat))
-    returned = tuple(outputs) if is_tuple else outputs[0]
-    return (out if isinstance(out, list) else returned), result
+    return (tuple(outputs) if is_tuple else outputs[0]), result
 
 
 def _seeds(runner: Any, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
