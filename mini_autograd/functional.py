@@ -40,14 +40,14 @@ def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux
 def grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux: bool = False,
          return_ids: bool = False, sens_param: bool = False) -> Any:
     """``grad(fn, grad_position, weights)(*inputs)``: value_and_grad's gradients without the value;
-    with ``has_aux``, ``(gradients, aux)``, aux being the second output (or the tuple of the others)."""
+    with ``has_aux``, ``(gradients, aux)``, aux being the tuple of the outputs after the first."""
     runner = _runner("grad", fn, grad_position, weights, has_aux, return_ids, sens_param)
 
     def grad_fn(*args: Any, **kwargs: Any) -> Any:
         value, grads = runner(*_with_sens(runner, args, kwargs))
         _check_aux(runner, value)
         grads = _ids(runner, args, grads) if return_ids else grads
-        return (grads, _aux(value)) if has_aux else grads
+        return (grads, tuple(value[1:])) if has_aux else grads  # the other outputs, always a tuple (2.10)
 
     grad_fn.runner = runner  # type: ignore[attr-defined]
     return grad_fn
@@ -102,7 +102,8 @@ def _check_aux(runner: GradRunner, value: Any) -> None:
 
 
 def _aux(outputs: tuple) -> Any:
-    """What has_aux returns beside the gradients: the second output, or the tuple of all but the first."""
+    """What vjp, jvp and the Jacobians return beside their results with has_aux: the second output, or
+    the tuple of all but the first (grad returns the tuple even for one)."""
     return outputs[1] if len(outputs) == 2 else tuple(outputs[1:])
 
 
@@ -268,6 +269,8 @@ def jacrev(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
     def jac_fn(*args: Any) -> Any:
         positions = _jacobian_positions("jacrev", grad_position, args)
         outputs = fn(*args)
+        if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
+            raise ValueError("For 'jacrev', has_aux is True, so 'fn' should return more than one output.")
         outs = _check_tensors("jacrev", outputs[0] if has_aux else outputs, "the output of fn")
         runner = GradRunner(f, "jacrev", positions, None, True)
         jac = []
@@ -295,6 +298,8 @@ def jacfwd(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
     def jac_fn(*args: Any) -> Any:
         positions = _jacobian_positions("jacfwd", grad_position, args)
         outputs = fn(*args)
+        if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
+            raise ValueError("For 'jacfwd', has_aux is True, so 'fn' should return more than one output.")
         outs = _check_tensors("jacfwd", outputs[0] if has_aux else outputs, "the output of fn")
         xs = tuple(args)
         _check_tensors("jacfwd", xs, "inputs")

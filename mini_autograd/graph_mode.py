@@ -131,14 +131,15 @@ class Graph:
     one only takes what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
 
     __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
-                 "cache", "nbytes", "scalars")
+                 "cache", "nbytes", "scalars", "tree")
 
-    def __init__(self, tape: Tape, outputs: Any) -> None:
+    def __init__(self, tape: Tape, outputs: Any, tree: Any = None) -> None:
         self.nodes = tape.nodes
         self.size = len(tape.values)
         self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter, constant or scalar)
         self.scopes = tape.scopes
         self.outputs = outputs  # a slot, or a tuple of slots for a network returning a tuple
+        self.tree = tree  # how the outputs nest, when they do (returned.output_tree); None when flat
         self.input_slots = tape.inputs  # input position -> slot
         self.param_slots = tape.params  # id(parameter) -> slot
         self.constants = tape.constants  # (slot, value)

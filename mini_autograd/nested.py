@@ -15,7 +15,7 @@ from .graph_mode import Graph
 from .ops.math_ops import ADD
 from .ops.array_ops import RESHAPE
 from .recorded_backend import recorded
-from .returned import fill
+from .returned import fill, output_tree
 from .tensor import Tensor
 
 
@@ -43,7 +43,7 @@ def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
         out = runner.fn(*call_args)
     finally:
         _tape.state.active = outer
-    graph = Graph(tape, runner._output_slots(tape, out))
+    graph = Graph(tape, *runner._output_slots(tape, out))
 
     # 2. seed: the sensitivity given (a Tensor the outer tape may know: a vjp's cotangent) or ones
     is_tuple = isinstance(graph.outputs, tuple)
@@ -68,7 +68,7 @@ def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
     for w in runner.weights or ():
         flat.append(_grad(xp, grads, weight_slot(id(w)), w))
     result = fill(structure, tuple(flat))
-    return (tuple(outputs) if is_tuple else outputs[0]), result
+    return runner._value(graph, outputs, is_tuple), result
 
 
 def _seeds(runner: Any, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
@@ -79,7 +79,7 @@ def _seeds(runner: Any, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots
     if sens is None:
         given = [None] * len(outputs)
     elif is_tuple and not runner.has_aux:
-        given = list(sens)
+        given = list(output_tree(sens)[0])  # nested like the outputs, flattened as they are
     else:
         given = [sens]
     seeds: dict = {}

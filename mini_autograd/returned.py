@@ -1,6 +1,8 @@
 """MindSpore's returned structure for a transform's flags, written in one place: ``returned_layout``
 makes it (with a label for each gradient, which the Trace shows) and ``fill`` puts the gradients in.
 The runner (first order), nested.py (a recorded backward) and viz (through the Trace) all read it.
+A network's own outputs may nest (a ForwardValueAndGrad inside returns ``(value, (grads...))``):
+``output_tree`` and ``rebuild`` take them apart into a flat list and put them back.
 """
 from __future__ import annotations
 
@@ -44,3 +46,25 @@ def fill(structure: Any, grads: tuple) -> Any:
     if type(structure) is tuple:  # the pair (inputs, weights)
         return grads[structure[0]], grads[structure[1]]
     return grads[structure]
+
+
+def output_tree(out: Any) -> tuple[list, Any]:
+    """The Tensors of a nested tuple of outputs, depth-first, and the tree that ``rebuild`` puts them
+    back into: None for a flat tuple (or one Tensor), else the nesting with each Tensor's index."""
+    flat: list = []
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, (tuple, list)):
+            return tuple(walk(y) for y in x)
+        flat.append(x)
+        return len(flat) - 1
+    tree = walk(out)
+    nested = isinstance(tree, tuple) and any(isinstance(t, tuple) for t in tree)
+    return flat, (tree if nested else None)
+
+
+def rebuild(tree: Any, flat: Any) -> Any:
+    """``flat`` (outputs, or sensitivities, depth-first) in the nesting of ``tree``."""
+    if isinstance(tree, tuple):
+        return tuple(rebuild(t, flat) for t in tree)
+    return flat[tree]

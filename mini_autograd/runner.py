@@ -19,7 +19,7 @@ from . import tape as _tape
 from . import trace as _trace
 from .backward import backward, requires_grad
 from .graph_mode import FloatInput, Graph, GraphCache, Plan
-from .returned import fill, returned_layout
+from .returned import fill, output_tree, rebuild, returned_layout
 from .tensor import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
@@ -104,7 +104,7 @@ class GradRunner:
         else:
             self.graph_code = None
             tape, out, _ = self._record(args, tracing=False)
-            graph, values, replayed = Graph(tape, self._output_slots(tape, out)), tape.values, False
+            graph, values, replayed = Graph(tape, *self._output_slots(tape, out)), tape.values, False
             if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
                 tape.tensors = tape.slot_of = None
                 memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
@@ -142,7 +142,7 @@ class GradRunner:
         _trace._last = weakref.ref(call)  # weakly: what the user let go of is not kept (trace.py)
         if mode == _context.GRAPH_MODE and found[1] is not None:
             graph.cache["plan"] = Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
-        return (tuple(outputs) if is_tuple else outputs[0]), result
+        return self._value(graph, outputs, is_tuple), result
 
     def _replay(self, plan: Plan, graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
         """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
@@ -168,7 +168,7 @@ class GradRunner:
         self.last = call = Call(self, graph, values, seeds, _context.GRAPH_MODE, True, xp, plan.requires,
                                 plan.labels, plan.where)
         _trace._last = weakref.ref(call)
-        return (tuple(outputs) if plan.is_tuple else outputs[0]), fill(plan.layout, tuple(flat))
+        return self._value(graph, outputs, plan.is_tuple), fill(plan.layout, tuple(flat))
 
     def _slot_lookups(self, graph: Graph, args: tuple, weight_inputs: tuple) -> tuple[Any, Any]:
         """Where the returned gradients are: input position -> slot, id(weight) -> slot (None where
@@ -186,7 +186,7 @@ class GradRunner:
         if graph is not None:
             return graph, True
         tape, out, read = self._record(args, tracing=True)
-        graph = Graph(tape, self._output_slots(tape, out))
+        graph = Graph(tape, *self._output_slots(tape, out))
         tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
         graphs.keep(base, args, read, graph)
         return graph, False
@@ -300,8 +300,9 @@ class GradRunner:
             state.active, state.tracing = None, False
         return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
 
-    def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
-        outs = out if isinstance(out, (tuple, list)) else None
+    def _output_slots(self, tape: _tape.Tape, out: Any) -> tuple[Any, Any]:
+        """The slot of each output (one slot, or a tuple of them depth-first) and how they nest."""
+        outs, tree = output_tree(out) if isinstance(out, (tuple, list)) else (None, None)
         if outs is not None and not outs:
             raise TypeError(f"For '{self.who}', the network returned an empty {type(out).__name__}; "
                             f"expected a Tensor or a tuple of Tensors.")
@@ -310,8 +311,14 @@ class GradRunner:
                 raise TypeError(f"For '{self.who}', the network should return a Tensor or a tuple of Tensors, "
                                 f"but returned {type(o).__name__}.")
         if outs is None:
-            return tape.slot(out)
-        return tuple(tape.slot(o) for o in outs)
+            return tape.slot(out), None
+        return tuple(tape.slot(o) for o in outs), tree
+
+    def _value(self, graph: Graph, outputs: list, is_tuple: bool) -> Any:
+        """The forward value as the network returned it: one Tensor, a tuple, or the nested tuples."""
+        if graph.tree is not None:
+            return rebuild(graph.tree, outputs)
+        return tuple(outputs) if is_tuple else outputs[0]
 
     def _seeds(self, xp: Any, outputs: list, sens: Any, is_tuple: bool, slots: tuple) -> dict:
         if sens is None and not is_tuple:  # the common case: one output, sens = ones
@@ -322,6 +329,8 @@ class GradRunner:
         if sens is None:
             given = [None] * len(outputs)
         elif is_tuple and not self.has_aux:
+            if isinstance(sens, (tuple, list)):  # nested like the outputs: taken depth-first, as they are
+                sens = output_tree(sens)[0]
             if not isinstance(sens, (tuple, list)) or len(sens) != len(outputs):
                 got = f"a tuple of {len(sens)}" if isinstance(sens, (tuple, list)) else type(sens).__name__
                 raise ValueError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
