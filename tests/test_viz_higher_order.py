@@ -153,6 +153,20 @@ def test_functional_nested_grad_reads_x_and_x_squared():
     assert rows[0] == "[" + " ".join(format(v, ".4g") for v in (X * X)[0]) + "]"  # the value read is x·x
 
 
+def test_a_collapsed_backward_pass_keeps_its_title_colour_and_reads():
+    """Collapsed, the pass is one box titled as its cluster was; the forward values its vjps read
+    are still x, y and z, not its own seed (the ones it starts from), which the box draws outside."""
+    net = Net()
+    fvg = nn.ForwardValueAndGrad(GradNetWrtX(net), ParameterTuple(net.trainable_params()), get_by_list=True)
+    fvg(Tensor(X.astype(np.float32)), Tensor(Y.astype(np.float32)))
+    svg = viz.render_svg(fvg, collapse={"backward of GradOperation"})
+    (box,) = [g for g in groups(svg, "node") if TITLE in texts(ET.tostring(g, encoding="unicode"))]
+    assert "(collapsed)" in texts(ET.tostring(box, encoding="unicode"))
+    assert box.find(f"{SVG}polygon").get("fill") == COLOURS["backward"]
+    names = heads(svg)
+    assert sorted(names[src] for src, _ in read_edges(svg)) == ["net.z", "x", "y"]
+
+
 def test_a_first_order_call_draws_no_backward_pass(called):
     svg = viz.render_svg(called)
     assert not backward_clusters(svg)

@@ -53,7 +53,13 @@ class Layout:
         if b is None:
             return False
         t = self.trace.tensors[tid]
-        made_in = self.trace.nodes[t.producer].scope if t.producer is not None else self.home_of_tensor(t)
+        if t.producer is not None:
+            made_in = self.trace.nodes[t.producer].scope
+        elif t.role == "input" or tid not in self.consumers:
+            made_in = 0
+        else:  # a parameter or constant belongs where it is first read (the pass's seed: inside it),
+            # also when a collapsed box draws it elsewhere
+            made_in = self.trace.nodes[self.consumers[tid][0]].scope
         return not self.within(made_in, b)
 
     def item(self, node_id: int) -> str:

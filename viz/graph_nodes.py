@@ -151,12 +151,13 @@ def _primitive_items(plan: Layout, frame: Any, items: dict) -> None:
             boxes_done.add(b)
             ops = [m.op for m in trace.nodes if plan.node_box[m.id] == b]
             s = scopes[b]
-            rows = [f"<B>{label_text(short(s.path or s.cell))}</B> <FONT POINT-SIZE=\"10\">"
-                    f"({label_text(short(s.cell))}, collapsed)</FONT>",
+            backward = s.cell == BACKWARD_PASS
+            name, kind = (backward_title(s.path), "collapsed") if backward else (s.path or s.cell, f"{s.cell}, collapsed")
+            rows = [f"<B>{label_text(short(name))}</B> <FONT POINT-SIZE=\"10\">({label_text(short(kind))})</FONT>",
                     f'<FONT POINT-SIZE="9">{label_text(", ".join(ops[:6]) + (" …" if len(ops) > 6 else ""))}'
                     f"</FONT>"]
             attrs = {"label": _table(rows), "shape": "box3d", "style": "filled",
-                     "fillcolor": COLOURS[state] if state else COLOURS["cell"]}
+                     "fillcolor": COLOURS[state] if state else COLOURS["backward" if backward else "cell"]}
             if is_cut(s.path or s.cell):
                 attrs["tooltip"] = tooltip(s.path or s.cell)
             items.setdefault(scopes[b].parent, []).append((f"c{b}", attrs))
