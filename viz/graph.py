@@ -86,7 +86,8 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
 
 def _edges(g: graphviz.Digraph, plan: Layout, frame: Any) -> int:
     """Add the data edges (tensor -> primitive -> tensor; one per tensor and collapsed box; those
-    carrying a forward value into a recorded backward pass bold and orange) and, with a ``frame``, the gradients sent at that step as dashed red edges; returns how many were added."""
+    carrying a forward value into a recorded backward pass bold and orange) and, with a ``frame``,
+    the gradients sent at that step as dashed red edges; returns how many were added."""
     drawn_box_edges: set[tuple[str, str]] = set()
     n_edges = 0
     for n in plan.trace.nodes:

@@ -1,8 +1,8 @@
 """Where each part of a drawn graph goes, decided before anything is drawn.
 
-From a Trace and the cells to collapse: the box (collapsed cell) each primitive falls into, the
-tensors such boxes hide, the cluster (scope) each tensor and primitive is drawn in, and the
-constants drawn once per use. viz.graph_nodes and viz.graph's edges both read this one plan.
+From a Trace and the cells to collapse: the box each primitive falls into, the tensors boxes hide,
+the cluster each tensor and primitive is drawn in, constants drawn once per use, and the recorded
+backward passes (higher order) with the forward values they read. viz.graph_nodes and viz.graph read it.
 """
 from __future__ import annotations
 

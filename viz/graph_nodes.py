@@ -152,7 +152,8 @@ def _primitive_items(plan: Layout, frame: Any, items: dict) -> None:
             ops = [m.op for m in trace.nodes if plan.node_box[m.id] == b]
             s = scopes[b]
             backward = s.cell == BACKWARD_PASS
-            name, kind = (backward_title(s.path), "collapsed") if backward else (s.path or s.cell, f"{s.cell}, collapsed")
+            name, kind = ((backward_title(s.path), "collapsed") if backward
+                          else (s.path or s.cell, f"{s.cell}, collapsed"))
             rows = [f"<B>{label_text(short(name))}</B> <FONT POINT-SIZE=\"10\">({label_text(short(kind))})</FONT>",
                     f'<FONT POINT-SIZE="9">{label_text(", ".join(ops[:6]) + (" …" if len(ops) > 6 else ""))}'
                     f"</FONT>"]
