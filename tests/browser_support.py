@@ -98,6 +98,13 @@ DOCUMENT_TAPE = [
     Op("Mul", ("x", "z"), "%3", fwd=lambda x, z: x * z, vjp=lambda d, o, x, z: (d * z, np.sum(d * x).reshape(z.shape))),
     Op("MatMul", ("%3", "y"), "output[0]", **MATMUL),
 ]
+# 07: d/dz of the backward pass of d(Σ out)/dx, recorded inside GradNetWrtX (a Cell calling GradOperation):
+# seeded with ones, MatMul's vjp gives d(xz) = ones @ y^T (%6, a leaf here: no gradient flows to it),
+# and Mul's vjp d(xz) z is the output, differentiated with respect to z
+NESTED_TAPE = [
+    Op("Mul", ("%6", "net.z"), "output[0]", fwd=lambda a, z: a * z,
+       vjp=lambda d, o, a, z: (d * z, np.sum(d * a).reshape(z.shape))),
+]
 # 06: f2(f1(x)), f1(x) = tanh(x @ w1), f2(h) = sum((h @ w2) * (h @ w2)) (slots: x, w1, x w1, tanh, w2, h w2, ², out)
 TWO_LAYERS_TAPE = [
     Op("MatMul", ("x", "f1.w1"), "%2", **MATMUL),
@@ -159,6 +166,10 @@ class Network:
 NETWORKS = {
     "document": Network(ops=("Mul", "MatMul"), tensors={"x": "input 0", "y": "input 1", "z": "parameter"},
                         tape=DOCUMENT_TAPE, leaves=lambda call: {"x": X, "y": Y, "z": np.array([call.z])}),
+    "document_nested": Network(ops=("Mul", "MatMul"), tensors={"x": "input 0", "y": "input 1", "net.z": "parameter"},
+                               tape=NESTED_TAPE, leaves=lambda call: {"%6": ONES @ Y.T, "net.z": np.array([call.z])},
+                               clusters=("GradNetWrtX", "recorded backward pass of GradOperation"),
+                               texts=("recorded backward pass: the gradient's own graph",)),
     "two_layers": Network(ops=("MatMul", "Tanh", "Mul", "ReduceSum"),
                           tensors={"x": "input 0", "f1.w1": "parameter", "f2.w2": "parameter"},
                           tape=TWO_LAYERS_TAPE, leaves=lambda call: two_layers_leaves(),

@@ -51,6 +51,8 @@ DOC_S = Call({"x": "grad"}, sens=DOC_SENS)  # 03: sens_param with the document's
 # 05: ForwardValueAndGrad(WithLossCell(MLP, MSELoss), weights, get_by_list) after its last step
 MLP = Call({f"fc{i // 2 + 1}.{('weight', 'bias')[i % 2]}": f"weights[{i}]" for i in range(6)}, sens=None,
            network="mlp", kernel="grad_fn")
+# 07: ForwardValueAndGrad(GradNetWrtX(net), weights, get_by_list): the z-gradient of the inner backward pass
+NESTED = Call({"net.z": "weights[0]"}, network="document_nested")
 TWO_LAYERS = Call({"f1.w1": "weights[0]"}, sens=None, network="two_layers")  # 06: f2(f1(x)), weights [f1.w1]
 TRAINED = dict(epochs=30, below=0.05, plot_px=(520, 224))  # predicting the mean scores 0.3408
 NOTEBOOKS = {
@@ -91,6 +93,12 @@ NOTEBOOKS = {
     "06_gradient_rules.ipynb": [
         Graph(TWO_LAYERS),
         Flow(TWO_LAYERS),
+    ],
+    "07_higher_order.ipynb": [
+        Output(r"both equal z δ_ac y_kb \(float64\): True True\n"),
+        Output(r"wide: jacrev faster than jacfwd: True \| more than 10 times faster: True\n"),
+        Output(r"gradient == sum over a, k of r_k = 21.62 \(float64\): True\n"),
+        Graph(NESTED),                                       # viz.draw_graph of the nested call: d/dz of d(Σ out)/dx
     ],
 }
 

@@ -76,7 +76,8 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
     n_nodes = add_nodes(g, plan, frame, show_grads)
     n_edges = _edges(g, plan, frame)
     if legend:
-        g.node("legend", label=legend_label(frame is not None), shape="plaintext")
+        drawn_backward = any(plan.backward.get(n.scope) is not None for n in trace.nodes)
+        g.node("legend", label=legend_label(frame is not None, drawn_backward), shape="plaintext")
     # For viz.render.to_svg: the size it checks against its limits, and how to draw less.
     g.size_counts = (n_nodes, n_edges)
     g.see_less = see_less(plan)
@@ -84,8 +85,9 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
 
 
 def _edges(g: graphviz.Digraph, plan: Layout, frame: Any) -> int:
-    """Add the data edges (tensor -> primitive -> tensor; one per tensor and collapsed box) and, with
-    a ``frame``, the gradients sent at that step as dashed red edges; returns how many were added."""
+    """Add the data edges (tensor -> primitive -> tensor; one per tensor and collapsed box; those
+    carrying a forward value into a recorded backward pass bold and orange) and, with a ``frame``,
+    the gradients sent at that step as dashed red edges; returns how many were added."""
     drawn_box_edges: set[tuple[str, str]] = set()
     n_edges = 0
     for n in plan.trace.nodes:
@@ -98,7 +100,10 @@ def _edges(g: graphviz.Digraph, plan: Layout, frame: Any) -> int:
                 if (src, target) in drawn_box_edges:
                     continue
                 drawn_box_edges.add((src, target))
-            g.edge(src, target)
+            if plan.read_by_backward(i, n.id):  # where the gradient's graph reads the forward pass
+                g.edge(src, target, color=COLOURS["reads"], penwidth="2.5", style="bold")
+            else:
+                g.edge(src, target)
             n_edges += 1
         if n.output not in plan.hidden:
             g.edge(target, f"t{n.output}")

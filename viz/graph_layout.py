@@ -1,8 +1,8 @@
 """Where each part of a drawn graph goes, decided before anything is drawn.
 
-From a Trace and the cells to collapse: the box (collapsed cell) each primitive falls into, the
-tensors such boxes hide, the cluster (scope) each tensor and primitive is drawn in, and the
-constants drawn once per use. viz.graph_nodes and viz.graph's edges both read this one plan.
+From a Trace and the cells to collapse: the box each primitive falls into, the tensors boxes hide,
+the cluster each tensor and primitive is drawn in, constants drawn once per use, and the recorded
+backward passes (higher order) with the forward values they read. viz.graph_nodes and viz.graph read it.
 """
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ from typing import Any
 from mini_autograd.trace import Trace
 
 from .text import short
+
+# The cell name the Trace gives a scope holding a recorded backward pass (mini_autograd.tape.BackwardPass:
+# a gradient transform called while another records, whose vjps the outer one differentiates).
+BACKWARD_PASS = "BackwardPass"
+
+
+def backward_title(path: str) -> str:
+    """The title of a recorded backward pass's cluster: its trace path "backward of GradOperation"
+    (" #2" for the second of a call) as "recorded backward pass of GradOperation"."""
+    who = path[len("backward of "):] if path.startswith("backward of ") else path
+    return f"recorded backward pass of {who}"
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,31 @@ class Layout:
     outputs: frozenset  # tensor ids of the network's outputs
     hidden: frozenset  # tensors made and read only inside one collapsed box: not drawn
     const_uses: dict  # constant tensor id -> {drawn consumer: DOT name of that use} (several uses only)
+    backward: dict  # scope id -> the innermost recorded backward pass (a BackwardPass scope) holding it, or None
+
+    def within(self, sid: int, ancestor: int) -> bool:
+        """True where scope ``sid`` is ``ancestor`` or lies inside it."""
+        while sid >= 0:
+            if sid == ancestor:
+                return True
+            sid = self.scopes[sid].parent if sid in self.scopes else -1
+        return False
+
+    def read_by_backward(self, tid: int, node_id: int) -> bool:
+        """True where node ``node_id`` belongs to a recorded backward pass and tensor ``tid`` was made
+        outside it: a value of the forward pass that one of the pass's vjps reads."""
+        b = self.backward.get(self.trace.nodes[node_id].scope)
+        if b is None:
+            return False
+        t = self.trace.tensors[tid]
+        if t.producer is not None:
+            made_in = self.trace.nodes[t.producer].scope
+        elif t.role == "input" or tid not in self.consumers:
+            made_in = 0
+        else:  # a parameter or constant belongs where it is first read (the pass's seed: inside it),
+            # also when a collapsed box draws it elsewhere
+            made_in = self.trace.nodes[self.consumers[tid][0]].scope
+        return not self.within(made_in, b)
 
     def item(self, node_id: int) -> str:
         """The DOT name a node is drawn as: itself, or the box that collapses it."""
@@ -60,6 +96,9 @@ def layout(trace: Trace, collapsed: frozenset) -> Layout:
             cur = scopes[cur].parent if cur in scopes else -1
         box_of[s.id] = next((c for c in reversed(chain) if scopes[c].cell and scopes[c].path in collapsed), None)
     node_box = {n.id: box_of.get(n.scope) for n in trace.nodes}
+    backward: dict[int, int | None] = {}
+    for s in trace.scopes:  # parents come before their children in the trace's list
+        backward[s.id] = s.id if s.cell == BACKWARD_PASS else backward.get(s.parent)
 
     consumers: dict[int, list[int]] = {}
     for n in trace.nodes:
@@ -74,7 +113,7 @@ def layout(trace: Trace, collapsed: frozenset) -> Layout:
             if all(node_box[c] == b for c in consumers.get(t.id, [])):
                 hidden.add(t.id)
 
-    plan = Layout(trace, collapsed, scopes, box_of, node_box, consumers, outputs, frozenset(hidden), {})
+    plan = Layout(trace, collapsed, scopes, box_of, node_box, consumers, outputs, frozenset(hidden), {}, backward)
     # A constant used by several primitives (a Python number in a loop, say) is drawn once per
     # drawn consumer: one shared node with a hundred edges made dot's layout take minutes.
     for t in trace.tensors:

@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from .graph_layout import Layout
+from .graph_layout import BACKWARD_PASS, Layout, backward_title
 from .text import is_cut, label_text, one_line, preview, short, tensor_label, tooltip
 
 # Colours of the legend. Roles fill the tensor nodes; the red border marks returned gradients.
@@ -26,6 +26,10 @@ COLOURS = {
     "done": "#bcbcbc",
     "grad": "#cc0000",
     "seed": "#1f5fa8",
+    # A recorded backward pass (higher order): its cluster, and the forward values its vjps read.
+    "backward": "#fff2e0",
+    "backward_border": "#b45f06",
+    "reads": "#b45f06",
 }
 
 
@@ -71,8 +75,9 @@ def _constant_use_rows(t: Any, use: int, uses: int) -> list[str]:
             f'<FONT POINT-SIZE="9" FACE="monospace">{label_text(one_line(t.value, 4))}</FONT>']
 
 
-def legend_label(flow: bool) -> str:
-    """The legend's HTML label; ``flow`` adds the marks of the gradient-flow view."""
+def legend_label(flow: bool, backward: bool = False) -> str:
+    """The legend's HTML label; ``flow`` adds the marks of the gradient-flow view, ``backward`` those
+    of a recorded backward pass (drawn only where the trace has one)."""
     def row(colour: str, text: str, border: str = "black") -> str:
         return (f'<TR><TD BGCOLOR="{colour}" COLOR="{border}" BORDER="1" WIDTH="18"> </TD>'
                 f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{text}</FONT></TD></TR>')
@@ -81,6 +86,10 @@ def legend_label(flow: bool) -> str:
             row(COLOURS["output"], "network output"), row(COLOURS["primitive"], "primitive (one vjp)"),
             row(COLOURS["cell"], "collapsed cell"),
             row("#ffffff", "gradient returned by the call", COLOURS["returned"])]
+    if backward:
+        rows += [row(COLOURS["backward"], "recorded backward pass: the gradient's own graph",
+                     COLOURS["backward_border"]),
+                 row(COLOURS["reads"], "bold orange edge: a forward value its vjps read", COLOURS["reads"])]
     if flow:
         rows += [row(COLOURS["running"], "vjp running at this step"), row(COLOURS["done"], "vjp already ran"),
                  row("#ffffff", "dashed red edge: gradient sent at this step", COLOURS["grad"])]
@@ -142,12 +151,14 @@ def _primitive_items(plan: Layout, frame: Any, items: dict) -> None:
             boxes_done.add(b)
             ops = [m.op for m in trace.nodes if plan.node_box[m.id] == b]
             s = scopes[b]
-            rows = [f"<B>{label_text(short(s.path or s.cell))}</B> <FONT POINT-SIZE=\"10\">"
-                    f"({label_text(short(s.cell))}, collapsed)</FONT>",
+            backward = s.cell == BACKWARD_PASS
+            name, kind = ((backward_title(s.path), "collapsed") if backward
+                          else (s.path or s.cell, f"{s.cell}, collapsed"))
+            rows = [f"<B>{label_text(short(name))}</B> <FONT POINT-SIZE=\"10\">({label_text(short(kind))})</FONT>",
                     f'<FONT POINT-SIZE="9">{label_text(", ".join(ops[:6]) + (" …" if len(ops) > 6 else ""))}'
                     f"</FONT>"]
             attrs = {"label": _table(rows), "shape": "box3d", "style": "filled",
-                     "fillcolor": COLOURS[state] if state else COLOURS["cell"]}
+                     "fillcolor": COLOURS[state] if state else COLOURS["backward" if backward else "cell"]}
             if is_cut(s.path or s.cell):
                 attrs["tooltip"] = tooltip(s.path or s.cell)
             items.setdefault(scopes[b].parent, []).append((f"c{b}", attrs))
@@ -181,10 +192,17 @@ def add_nodes(g: graphviz.Digraph, plan: Layout, frame: Any, show_grads: bool) -
             if plan.box_of.get(c) is not None or not has_items(c):
                 continue
             s = plan.scopes[c]
-            title = s.cell if not s.path else f"{s.path} ({s.cell})"
             with graph.subgraph(name=f"cluster_s{c}") as sub:
-                sub.attr(label=f"<<FONT POINT-SIZE=\"10\">{label_text(short(title))}</FONT>>", style="rounded,dashed",
-                         color="#888888", labeljust="l")
+                if s.cell == BACKWARD_PASS:  # the gradient is a computation too: drawn apart, filled
+                    title = backward_title(s.path)
+                    sub.attr(label=f'<<FONT POINT-SIZE="11" COLOR="{COLOURS["backward_border"]}"><B>'
+                                   f"{label_text(short(title))}</B></FONT>>", style="rounded,filled",
+                             fillcolor=COLOURS["backward"], color=COLOURS["backward_border"], penwidth="2",
+                             labeljust="l")
+                else:
+                    title = s.cell if not s.path else f"{s.path} ({s.cell})"
+                    sub.attr(label=f"<<FONT POINT-SIZE=\"10\">{label_text(short(title))}</FONT>>",
+                             style="rounded,dashed", color="#888888", labeljust="l")
                 if is_cut(title):
                     sub.attr(tooltip=tooltip(title))
                 emit(sub, c)
