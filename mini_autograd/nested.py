@@ -58,7 +58,7 @@ def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:
         requires = runner._work_out_requires(graph, positions, weight_inputs)
         grads = backward(recorded(xp), graph.nodes, tape.tensors, seeds, requires=requires)
     finally:
-        outer.scope = previous
+        outer.leave(previous)
 
     # 4. the returned gradients, where MindSpore puts them (zeros where nothing flowed: a constant)
     input_slot, weight_slot = runner._slot_lookups(graph, args, weight_inputs)

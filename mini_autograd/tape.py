@@ -132,11 +132,15 @@ class Tape:
         self.nodes.append(Node(prim, NO_ATTRS, (sx, sy), out, self.scope))
 
     def enter(self, cell: Any) -> int:
-        """Open a scope for a Cell's construct, so viz can draw (and collapse) it as one box."""
+        """Open a scope for a Cell's construct, so viz can draw (and collapse) it as one box; returns
+        the scope to go back to with ``leave``."""
         previous = self.scope
         self.scopes.append((cell, previous))
         self.scope = len(self.scopes) - 1
         return previous
+
+    def leave(self, previous: int) -> None:
+        self.scope = previous
 
 
 class BackwardPass:
@@ -152,11 +156,22 @@ class NestedTape(Tape):
     what it records is recorded on the outer tape too, so the outer transform sees this one's
     forward pass and can differentiate through it."""
 
-    __slots__ = ("outer",)
+    __slots__ = ("outer", "outer_scopes")
 
     def __init__(self, outer: Tape) -> None:
         super().__init__()
         self.outer = outer
+        self.outer_scopes: list = []  # the outer tape's scope to go back to, per cell entered
+
+    # A cell's scope is opened on the outer tape too: there the inner network's forward pass is drawn
+    # in its own cells' boxes, beside the box of the backward pass that reads it.
+    def enter(self, cell: Any) -> int:
+        self.outer_scopes.append(self.outer.enter(cell))
+        return Tape.enter(self, cell)
+
+    def leave(self, previous: int) -> None:
+        Tape.leave(self, previous)
+        self.outer.leave(self.outer_scopes.pop())
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
         Tape.record(self, prim, attrs, inputs, output)

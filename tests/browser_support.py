@@ -168,7 +168,7 @@ NETWORKS = {
                         tape=DOCUMENT_TAPE, leaves=lambda call: {"x": X, "y": Y, "z": np.array([call.z])}),
     "document_nested": Network(ops=("Mul", "MatMul"), tensors={"x": "input 0", "y": "input 1", "net.z": "parameter"},
                                tape=NESTED_TAPE, leaves=lambda call: {"%6": ONES @ Y.T, "net.z": np.array([call.z])},
-                               clusters=("GradNetWrtX", "recorded backward pass of GradOperation"),
+                               clusters=("GradNetWrtX", "net (Net)", "recorded backward pass of GradOperation"),
                                texts=("recorded backward pass: the gradient's own graph",)),
     "two_layers": Network(ops=("MatMul", "Tanh", "Mul", "ReduceSum"),
                           tensors={"x": "input 0", "f1.w1": "parameter", "f2.w2": "parameter"},

@@ -125,6 +125,20 @@ def test_the_backward_cluster_holds_the_vjps_primitives():
     assert outside == ["MatMul", "Mul"]
 
 
+def test_the_inner_networks_forward_pass_is_drawn_in_its_own_cells_box():
+    """The inner GradOperation runs ``net``: on the outer tape its forward primitives (x z, then the
+    MatMul with y) belong to the cell ``net`` (Net), a box beside the backward pass, not loose in
+    GradNetWrtX's (tape.NestedTape opens each cell's scope on the outer tape too)."""
+    net = Net()
+    fvg = nn.ForwardValueAndGrad(GradNetWrtX(net), ParameterTuple(net.trainable_params()), get_by_list=True)
+    fvg(Tensor(X.astype(np.float32)), Tensor(Y.astype(np.float32)))
+    source = viz.graph.build_digraph(fvg.trace).source
+    names = heads(viz.render_svg(fvg))
+    in_net = [names[m] for m in cluster_members(source, "net (Net)") if m.startswith("n")]
+    assert sorted(in_net) == ["MatMul", "Mul"]
+    assert not set(cluster_members(source, "net (Net)")) & set(cluster_members(source, TITLE))
+
+
 @pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
 def test_the_forward_values_the_vjps_read_are_bold_orange_edges(mode):
     """MatMul's vjp reads y (s y^T), Mul's vjps read z (d z) and x (d x): three edges from the forward

@@ -133,7 +133,7 @@ class Cell:
         try:
             return self.construct(*args, **kwargs)
         finally:
-            tape.scope = previous
+            tape.leave(previous)
 
     # -- printing -------------------------------------------------------------------------------
     def extend_repr(self) -> str:
