@@ -1,4 +1,4 @@
-"""The second half of higher_order_cases.py: vjp, jvp, jacrev/jacfwd, bad arguments and dtypes.
+"""A part of higher_order_cases.py: vjp, jvp, jacrev/jacfwd, bad arguments and dtypes.
 
 Same conventions: ``case_xxx(ms)`` with ``ms`` the ``mindspore`` or the ``mini_autograd`` package,
 returning plain data; higher_order_cases.CASES gathers these with the others.
