@@ -368,5 +368,6 @@ def case_go_over_grad(ms):
 
 from tests.higher_order_cases_grad import *  # noqa: E402,F401,F403  (grad and value_and_grad: every flag)
 from tests.higher_order_cases_functional import *  # noqa: E402,F401,F403  (vjp, jvp, jacobians, errors, dtypes)
+from tests.higher_order_cases_more import *  # noqa: E402,F401,F403  (primitives, Hessian-vector products, in a Cell)
 
 CASES = {name: fn for name, fn in dict(globals()).items() if name.startswith("case_")}
