@@ -31,6 +31,17 @@ class Type:
     def __hash__(self) -> int:
         return hash(self.np_dtype)
 
+    # The gradient rules read ``x.dtype.kind`` and ``x.dtype.itemsize`` of what they are given:
+    # NumPy dtypes on the first-order path, these on Tensors when a backward pass is recorded
+    # (recorded_backend.py, higher order). NumPy's meaning: 'f' float, 'i' int, 'u' unsigned, 'b' bool.
+    @property
+    def kind(self) -> str:
+        return self.np_dtype.kind
+
+    @property
+    def itemsize(self) -> int:
+        return self.np_dtype.itemsize
+
 
 float16 = Type("Float16", np.float16)
 float32 = Type("Float32", np.float32)

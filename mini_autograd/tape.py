@@ -139,6 +139,34 @@ class Tape:
         return previous
 
 
+class BackwardPass:
+    """The scope an outer tape puts a recorded backward pass in (nested.py), in place of a Cell, so
+    viz draws it as a box of its own beside the forward pass it reads; ``label`` names the transform."""
+
+    def __init__(self, who: str) -> None:
+        self.label = f"backward of {who}"
+
+
+class NestedTape(Tape):
+    """The tape of a gradient transform called while another one records (higher order, nested.py):
+    what it records is recorded on the outer tape too, so the outer transform sees this one's
+    forward pass and can differentiate through it."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, outer: Tape) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
+        Tape.record(self, prim, attrs, inputs, output)
+        self.outer.record(prim, attrs, inputs, output)
+
+    def record2(self, prim: Any, x: Tensor, y: Tensor, output: Tensor) -> None:
+        Tape.record2(self, prim, x, y, output)
+        self.outer.record2(prim, x, y, output)
+
+
 # What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below
 # tensor.py, which reads ``tracing``; tape.state is that same object.
 state = recording_state

@@ -16,6 +16,7 @@ from . import context as _context
 from .backward import backward
 from .dtype import from_numpy
 from .memory import recompute
+from .tape import BackwardPass
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Trace:
     replayed: bool = False  # GRAPH_MODE: True when the call replayed an already traced graph
     # The returned gradients, in the order they appear when the returned structure is flattened
     # depth-first: (label, tensor id) each, the label naming the place ("grad", "grads[0]",
-    # "inputs[1]", "weights[0]", grad.returned_layout), the id None where that gradient's tensor is
+    # "inputs[1]", "weights[0]", returned.returned_layout), the id None where that gradient's tensor is
     # not in the graph (a weight the network never read: its gradient is zeros). With it viz can
     # flatten a result without knowing the flags.
     returned: list = field(default_factory=list)
@@ -158,9 +159,14 @@ def _scopes(fn: Any, scopes: list) -> list:
         for path, cell in fn.cells_and_names():
             paths.setdefault(id(cell), path)
     infos = []
+    seen: dict[str, int] = {}
     for i, (cell, parent) in enumerate(scopes):
         if cell is None:
             infos.append(ScopeInfo(id=i, parent=parent, path="", cell=""))
+        elif isinstance(cell, BackwardPass):  # an inner transform's recorded backward pass (nested.py)
+            seen[cell.label] = n = seen.get(cell.label, 0) + 1
+            infos.append(ScopeInfo(id=i, parent=parent, path=cell.label + (f" #{n}" if n > 1 else ""),
+                                   cell="BackwardPass"))
         else:
             infos.append(ScopeInfo(id=i, parent=parent, path=paths.get(id(cell), type(cell).__name__),
                                    cell=type(cell).__name__))

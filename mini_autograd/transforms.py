@@ -1,8 +1,8 @@
-"""The public gradient transforms -- GradOperation, value_and_grad -- and the checks of their arguments.
+"""GradOperation and the checks of the gradient transforms' arguments.
 
-Each checks what it was given once, when it is made, and hands a runner.GradRunner the input
-positions and weights to differentiate; ForwardValueAndGrad (nn/wrap.py) does the same with these
-checks. The runner does the work.
+Each transform checks what it was given once, when it is made, and hands a runner.GradRunner the
+input positions and weights to differentiate; ForwardValueAndGrad (nn/wrap.py) and the functional
+forms (functional.py: grad, value_and_grad, vjp, ...) do the same with these checks.
 """
 from __future__ import annotations
 
@@ -68,36 +68,3 @@ def positions_for(get_all: bool, get_by_list: bool) -> Any:
     if get_all:
         return ALL_INPUTS
     return None if get_by_list else 0
-
-
-def value_and_grad(fn: Any, grad_position: Any = 0, weights: Any = None, has_aux: bool = False) -> Any:
-    """MindSpore 2.x's functional form: ``value_and_grad(fn, grad_position, weights)(*inputs)``
-    returns ``(value, grads)``; grads of the inputs at grad_position (an int or a tuple; None for
-    none) and, when weights are given, ``(input_grads, weight_grads)``."""
-    check_bool("value_and_grad", has_aux=has_aux)
-    if grad_position is None and weights is None:
-        raise ValueError("For 'value_and_grad', 'grad_position' and 'weights' cannot both be None: "
-                         "there would be nothing to differentiate.")
-    if grad_position is not None:
-        ps = (grad_position,) if isinstance(grad_position, int) else grad_position
-        if ps == ():
-            raise ValueError("For 'value_and_grad', 'grad_position' should be an int or a non-empty tuple of "
-                             "ints, but got (); use grad_position=None to differentiate the weights only.")
-        if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
-                isinstance(p, int) and not isinstance(p, bool) for p in ps):
-            raise TypeError(f"For 'value_and_grad', 'grad_position' should be a non-negative int or a tuple "
-                            f"of them, but got {grad_position!r}.")
-        if any(p < 0 for p in ps):  # MindSpore: ValueError "grad_position must be >= 0."
-            raise ValueError(f"For 'value_and_grad', 'grad_position' must be >= 0, but got {grad_position!r}.")
-    w = None
-    if weights is not None:
-        w = check_weights("value_and_grad", weights, single=True)
-    runner = GradRunner(fn, "value_and_grad", grad_position, w, False, has_aux=has_aux,
-                        flags={"grad_position": grad_position, "has_aux": has_aux},
-                        bare_weight=isinstance(weights, Parameter), collapse_one=True)
-
-    def vg_fn(*args: Any) -> Any:
-        return runner(*args)
-
-    vg_fn.runner = runner  # type: ignore[attr-defined]
-    return vg_fn

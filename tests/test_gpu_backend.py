@@ -100,6 +100,10 @@ def _cases() -> list:
     cases.append(("one_hot", (A(np.array([0, 3, 2, 1, 3, 0], np.int64)), 4, np.dtype(np.float32))))
     cases.append(("one_hot", (A(np.array([1, 0], np.int32)), 3, np.dtype(np.int64))))
     cases.append(("one_hot", (A(np.zeros(0, np.int64)), 3, np.dtype(np.float32))))
+    for shape, n in [((), 3), ((17, 33), 2), ((4,), 1), ((0, 3), 2)]:
+        cases.append(("stack", tuple(randn(*shape) for _ in range(n))))
+    for shape, index in [((3,), 1), ((4, 17, 33), 3), ((2, 5), 0), ((2, 0), 1)]:
+        cases.append(("take", (randn(*shape), index)))
     return cases
 
 
@@ -175,6 +179,10 @@ def expected_work(name: str, args: tuple) -> tuple[dict, int, int]:
         return {"reduce:maximum": 1, "zip:sub": 2, "map:exp": 1, "reduce:add": 1, "map:log": 1}, 0, 0
     if name == "one_hot":
         return ({"one_hot": 1} if shapes[0][0] else {}), 0, 0
+    if name == "stack":  # one copy into each row
+        return ({"map:identity": len(shapes)} if size(shapes[0]) else {}), 0, 0
+    if name == "take":
+        return ({"map:identity": 1} if size(shapes[0]) else {}), 0, 0
     raise AssertionError(f"no expected work for {name}")
 
 

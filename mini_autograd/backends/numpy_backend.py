@@ -82,6 +82,16 @@ def transpose(x: np.ndarray, perm: tuple) -> np.ndarray:
     return x.transpose(perm)
 
 
+def stack(*arrays: np.ndarray) -> np.ndarray:
+    """The arrays (one shape, one dtype) along a new first axis: a Jacobian's rows, one per output."""
+    return np.stack(arrays)
+
+
+def take(x: np.ndarray, index: int) -> np.ndarray:
+    """Row ``index`` of x's first axis (a view: arrays are never changed in place)."""
+    return x[index]
+
+
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """log(softmax(x)) over the last axis, shifted by the row maximum so exp cannot overflow."""
     shifted = x - np.max(x, axis=-1, keepdims=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backward import unbroadcast
 from ..tensor import Tensor
 from .primitive import Primitive, apply
 
@@ -137,7 +138,95 @@ class Transpose(Primitive):
         return (xp.transpose(dout, tuple(int(i) for i in np.argsort(perm))),)
 
 
+class BroadcastTo(Primitive):
+    """``BroadcastTo(shape)(x)``: x copied along new leading axes and axes of length 1 to ``shape``."""
+
+    name = "BroadcastTo"
+    vjp_reads = frozenset()
+
+    def __init__(self, shape: Any) -> None:
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                           for n in shape):
+            raise TypeError(f"For 'BroadcastTo', the argument 'shape' should be a tuple of non-negative ints, "
+                            f"but got {shape!r}.")
+        self.shape = tuple(shape)
+
+    def __call__(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'BroadcastTo', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        try:
+            np.broadcast_shapes(x.shape, self.shape)
+            ok = len(self.shape) >= x.ndim and np.broadcast_shapes(x.shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"For 'BroadcastTo', a tensor of shape {_shape(x.shape)} cannot be broadcast to "
+                             f"{list(self.shape)}.")
+        return apply(self, (x,), {"shape": self.shape})
+
+    def forward(self, xp, x, shape):
+        return xp.broadcast_to(x, shape)
+
+    # each copy received its own gradient: the input's is their sum (backward.unbroadcast)
+    def vjp(self, xp, dout, out, x, shape):
+        return (unbroadcast(xp, dout, x.shape),)
+
+
+class Stack(Primitive):
+    """``Stack()(tensors)``: tensors of one shape and dtype along a new first axis (MindSpore's
+    ``ops.Stack(axis=0)``); the Jacobian tools stack their rows with it."""
+
+    name = "Stack"
+    vjp_reads = frozenset()
+
+    def __init__(self, axis: int = 0) -> None:
+        if axis != 0 or isinstance(axis, bool):
+            raise ValueError(f"For 'Stack', mini_autograd stacks along axis 0 only, but got axis {axis!r}.")
+        self.axis = axis
+
+    def __call__(self, tensors: Any) -> Tensor:
+        if not isinstance(tensors, (tuple, list)) or not tensors or not all(isinstance(t, Tensor) for t in tensors):
+            raise TypeError(f"For 'Stack', the input should be a non-empty tuple or list of Tensors, but got {tensors!r}.")
+        first = tensors[0]
+        for i, t in enumerate(tensors):
+            if t.shape != first.shape or t.dtype != first.dtype:
+                raise ValueError(f"For 'Stack', every tensor should have the shape and dtype of the first, "
+                                 f"{_shape(first.shape)} {first.dtype}, but tensor {i} has {_shape(t.shape)} {t.dtype}.")
+        return apply(self, tuple(tensors), {})
+
+    def forward(self, xp, *arrays):
+        return xp.stack(*arrays)
+
+    # each input is one row of the output: its gradient is that row of dout
+    def vjp(self, xp, dout, out, *arrays):
+        return tuple(xp.take(dout, i) for i in range(len(arrays)))
+
+
+class GetItem(Primitive):
+    """``x[index]`` for an int index: one row of the first axis (what Stack's vjp takes)."""
+
+    name = "GetItem"
+    vjp_reads = frozenset()
+
+    def __call__(self, x: Any, index: int) -> Tensor:
+        if not isinstance(x, Tensor) or x.ndim == 0:
+            raise TypeError(f"For 'GetItem', the input 'x' should be a Tensor of rank >= 1, but got {x!r}.")
+        if isinstance(index, bool) or not isinstance(index, int) or not -x.shape[0] <= index < x.shape[0]:
+            raise IndexError(f"For 'GetItem', the index should be an int in [{-x.shape[0]}, {x.shape[0]}), "
+                             f"but got {index!r}.")
+        return apply(self, (x,), {"index": index % x.shape[0]})
+
+    def forward(self, xp, x, index):
+        return xp.take(x, index)
+
+    # the row received dout, every other row nothing: zeros stacked around dout
+    def vjp(self, xp, dout, out, x, index):
+        zero = xp.zeros(dout.shape, dout.dtype)
+        return (xp.stack(*[dout if i == index else zero for i in range(x.shape[0])]),)
+
+
 # -- the instances Tensor's methods (operators.py) and the losses use ------------------------------------
 SUM, SUM_KEEP = ReduceSum(False), ReduceSum(True)
 MEAN, MEAN_KEEP = ReduceMean(False), ReduceMean(True)
 RESHAPE, TRANSPOSE = Reshape(), Transpose()
+STACK, GET_ITEM = Stack(), GetItem()

@@ -252,6 +252,24 @@ class ReLU(_Unary):
         return (xp.relu_grad(dout, out),)
 
 
+class ReluGrad(Primitive):
+    """ReLU's backward as a primitive of its own: ``dout`` where ReLU's output ``out`` is > 0, else 0.
+    A recorded backward pass (higher order, recorded_backend.py) runs it, so it needs a vjp too."""
+
+    name = "ReluGrad"
+    vjp_reads = frozenset({"inputs"})
+
+    def __call__(self, dout: Any, out: Any) -> Tensor:
+        return apply(self, (dout, out), _NO_ATTRS)
+
+    def forward(self, xp, dout, out):
+        return xp.relu_grad(dout, out)
+
+    # linear in dout with the same mask: d/d(dout) = relu_grad(g, out); a step in out: 0 almost everywhere
+    def vjp(self, xp, g, result, dout, out):
+        return xp.relu_grad(g, out), None
+
+
 class Pow(Primitive):
     """``x ** exponent`` for a Python-number exponent."""
 
@@ -340,5 +358,6 @@ class MatMul(Primitive):
 # -- the instances Tensor's operators (operators.py) and the layers use ------------------------------
 ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
+EXP, LOG, TANH, SIGMOID, RELU, RELU_GRAD = Exp(), Log(), Tanh(), Sigmoid(), ReLU(), ReluGrad()
 GREATER, GREATER_EQUAL = Greater(), GreaterEqual()
 EQUAL, NOT_EQUAL = Equal(), NotEqual()

@@ -39,6 +39,39 @@ class SoftmaxCrossEntropy(Primitive):
 SOFTMAX_CROSS_ENTROPY = SoftmaxCrossEntropy()
 
 
+class LogSoftmax(Primitive):
+    """``log(softmax(x))`` over the last axis (MindSpore's ``ops.LogSoftmax(axis=-1)``)."""
+
+    name = "LogSoftmax"
+    vjp_reads = frozenset({"out"})
+
+    def __init__(self, axis: int = -1) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"For 'LogSoftmax', the argument 'axis' should be an int, but got {type(axis).__name__}.")
+        self.axis = axis
+
+    def __call__(self, logits: Any) -> Tensor:
+        if not isinstance(logits, Tensor):
+            raise TypeError(f"For 'LogSoftmax', the input 'logits' should be a Tensor, "
+                            f"but got {type(logits).__name__}.")
+        if logits.ndim == 0 or self.axis not in (-1, logits.ndim - 1):
+            raise ValueError(f"For 'LogSoftmax', mini_autograd computes over the last axis of a tensor of rank "
+                             f">= 1, but got axis {self.axis} for shape {list(logits.shape)}.")
+        return apply(self, (logits,), _NO_ATTRS)
+
+    def forward(self, xp, logits):
+        return xp.log_softmax(logits)
+
+    # out_i = x_i - log(sum_j e^x_j):  d out_i / d x_k = [i = k] - softmax_k, so
+    # dx = dout - softmax * sum(dout) over the axis, softmax being exp(out)
+    def vjp(self, xp, dout, out, logits):
+        last = (len(out.shape) - 1,)
+        return (xp.sub(dout, xp.mul(xp.exp(out), xp.sum(dout, last, True))),)
+
+
+LOG_SOFTMAX = LogSoftmax()
+
+
 class OneHot(Primitive):
     """Rows of the identity: ``indices`` (N,) of ints -> (N, depth) of ``dtype``. Not differentiable."""
 

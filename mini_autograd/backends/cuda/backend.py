@@ -251,6 +251,29 @@ def transpose(x: Any, perm: tuple) -> Any:
     return _map(K.identity, x, tuple(x.shape[p] for p in perm), tuple(strides[p] for p in perm), x.dtype)
 
 
+def stack(*arrays: Any) -> Any:
+    """The arrays (one shape, one dtype) along a new first axis: the map kernel copies each one
+    into its row of the result, seen as an (n, size) matrix (a row of it is contiguous)."""
+    first = arrays[0]
+    rows = cuda.device_array((len(arrays), first.size), first.dtype)
+    if first.size:
+        for k, a in enumerate(arrays):
+            _check(a)
+            K.map_kernel(K.identity)[_grid(a.size), K.THREADS](rows[k], (a.size,), _flat(a), (1,))
+    return rows.reshape((len(arrays),) + tuple(first.shape))
+
+
+def take(x: Any, index: int) -> Any:
+    """Row ``index`` of x's first axis, copied by the map kernel from that row of x seen as (n, size)."""
+    _check(x)
+    rest = tuple(x.shape[1:])
+    size = x.size // x.shape[0] if x.shape[0] else 0
+    if size == 0:
+        return cuda.device_array(rest, x.dtype)
+    row = x.reshape((x.shape[0], size))[index]
+    return reshape(_map(K.identity, row, (size,), (1,), x.dtype), rest)
+
+
 def log_softmax(x: Any) -> Any:
     """log(softmax(x)) over the last axis, shifted by the row maximum so exp cannot overflow."""
     last = (x.ndim - 1,)
