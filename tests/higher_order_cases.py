@@ -116,9 +116,10 @@ def go(ms: Any, **kw: Any) -> Any:
 
 def case_names(ms):
     """Where MindSpore 2.10 has the transforms: the top level, ``ops``, or both (the same function)."""
-    names = ("grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "GradOperation")
+    names = ("grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "get_grad")
     return tuple((n, hasattr(ms, n), hasattr(ms.ops, n), hasattr(ms, n) and getattr(ms, n) is getattr(ms.ops, n, None))
-                 for n in names) + (("ForwardValueAndGrad", hasattr(ms.nn, "ForwardValueAndGrad")),)
+                 for n in names) + (("ops.GradOperation", hasattr(ms.ops, "GradOperation")),
+                                    ("nn.ForwardValueAndGrad", hasattr(ms.nn, "ForwardValueAndGrad")))
 
 
 # -- nested GradOperation ---------------------------------------------------------------------------

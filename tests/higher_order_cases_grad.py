@@ -5,7 +5,7 @@ Same conventions: ``case_xxx(ms)`` with ``ms`` the ``mindspore`` or the ``mini_a
 """
 from __future__ import annotations
 
-from tests.higher_order_cases import X, X3, Y, Y3, describe, doc_net, t, wnet
+from tests.higher_order_cases import X, X3, Y, Y3, describe, doc_net, raises, t, wnet
 
 
 # -- mindspore.grad / value_and_grad: flags ---------------------------------------------------------
@@ -121,6 +121,18 @@ def case_grad_return_ids_bare_param(ms):
 def case_grad_return_ids_pos1_weights(ms):
     net = doc_net(ms)
     return describe(ms.grad(net, 1, net.trainable_params(), return_ids=True)(t(ms, X), t(ms, Y)))
+
+
+def case_get_grad(ms):
+    net = doc_net(ms)
+    r = ms.grad(net, (0, 1), net.trainable_params(), return_ids=True)(t(ms, X), t(ms, Y))
+    return describe((ms.get_grad(r, 1), ms.get_grad(r, net.z)))
+
+
+def case_err_get_grad_not_found(ms):
+    net = doc_net(ms)
+    r = ms.grad(net, 0, net.trainable_params(), return_ids=True)(t(ms, X), t(ms, Y))
+    return raises(lambda: ms.get_grad(r, 1))
 
 
 def case_grad_sens_param(ms):

@@ -7,7 +7,7 @@ message) marks a case MindSpore could not run in that mode.
 """
 # flake8: noqa
 RECORDED = {
-    'case_names': {'BOTH': (('grad', True, True, True), ('value_and_grad', True, True, True), ('vjp', True, True, True), ('jvp', True, True, True), ('jacrev', True, True, True), ('jacfwd', True, True, True), ('GradOperation', False, True, False), ('ForwardValueAndGrad', True))},
+    'case_names': {'BOTH': (('grad', True, True, True), ('value_and_grad', True, True, True), ('vjp', True, True, True), ('jvp', True, True, True), ('jacrev', True, True, True), ('jacfwd', True, True, True), ('get_grad', True, True, True), ('ops.GradOperation', True), ('nn.ForwardValueAndGrad', True))},
     'case_go_go_pow3': {'BOTH': ([3], 'Float32', [3.0, 6.0, 12.0])},
     'case_go_go_function': {'BOTH': (([3], 'Float32', [3.0, -4.0, 0.5]), ([3], 'Float32', [1.0, 2.0, 4.0]))},
     'case_go_go_pow3_cells': {'BOTH': ([3], 'Float32', [3.0, 6.0, 12.0])},
@@ -64,6 +64,8 @@ RECORDED = {
     'case_grad_return_ids_int_pos_weights': {'BOTH': ((0, ([2, 3], 'Float32', [4.51, 2.7, 3.6, 4.51, 2.7, 3.6])), (('z', ([1], 'Float32', [21.536])),))},
     'case_grad_return_ids_bare_param': {'BOTH': ('z', ([1], 'Float32', [21.536]))},
     'case_grad_return_ids_pos1_weights': {'PYNATIVE': (((1, ([3], 'Float32', [2.6, 2.6, 2.6])),), (('z', ([1], 'Float32', [21.536])),)), 'GRAPH': ((1, ([3, 3], 'Float32', [2.6, 2.6, 2.6, 1.9, 1.9, 1.9, 1.3, 1.3, 1.3])), (('z', ([1], 'Float32', [21.536])),))},
+    'case_get_grad': {'BOTH': (([3, 3], 'Float32', [2.6, 2.6, 2.6, 1.9, 1.9, 1.9, 1.3, 1.3, 1.3]), ([1], 'Float32', [21.536]))},
+    'case_err_get_grad_not_found': {'BOTH': ('raises', 'RuntimeError', 'Can not find the gradient for position or Parameter 1')},
     'case_grad_sens_param': {'BOTH': (([3], 'Float32', [1.5, -8.0, -1.0]), ([3], 'Float32', [0.25, 2.0, -4.0]))},
     'case_grad_sens_param_tuple_out': {'BOTH': (([3], 'Float32', [2.0, -3.5, 0.25]), ([3], 'Float32', [1.0, 2.5, -1.5]))},
     'case_grad_sens_param_has_aux': {'PYNATIVE': (([3], 'Float32', [1.5, -4.0, -0.25]), (([3], 'Float32', [2.0, -1.0, 2.25]),)), 'GRAPH': ('mindspore_fails', 'TypeError', 'Type Join Failed: Abstract type AbstractTensor cannot join with AbstractTuple.')},
