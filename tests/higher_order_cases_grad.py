@@ -167,6 +167,10 @@ def case_vg_pos_and_weights(ms):
     return describe(ms.value_and_grad(net, 0, ms.ParameterTuple(net.trainable_params()))(t(ms, X), t(ms, Y)))
 
 
+def case_vg_has_aux2(ms):
+    return describe(ms.value_and_grad(_aux2(ms), 0, has_aux=True)(t(ms, X3), t(ms, Y3)))
+
+
 def case_vg_has_aux3(ms):
     return describe(ms.value_and_grad(_aux3(ms), (0, 1), has_aux=True)(t(ms, X3), t(ms, Y3)))
 
