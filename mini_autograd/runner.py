@@ -344,6 +344,8 @@ class GradRunner:
         return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> Any:
+        if type(out) is Tensor and id(out) in tape.slot_of:  # the common case: one output the tape made
+            return tape.slot_of[id(out)]  # (without the checks and tape.slot's call: 2k instructions)
         outs = out if isinstance(out, (tuple, list)) else None
         if outs is not None and not outs:
             raise TypeError(f"For '{self.who}', the network returned an empty {type(out).__name__}; "
