@@ -151,10 +151,7 @@ class GradRunner:
         outputs = []
         for s in out_slots:  # a plain loop: cheaper than a comprehension on Python 3.11 (see _replay)
             outputs.append(Tensor._make(values[s], xp))
-        if sens is None and not is_tuple:  # _seeds' common case without its frame (1k instructions)
-            seeds = {out_slots[0]: self._default_sens(xp, outputs[0]._data)}
-        else:
-            seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
+        seeds = self._seeds(xp, outputs, sens, is_tuple, out_slots)
         if mode == _context.GRAPH_MODE:
             requires = self._requires(graph, positions, mode, weight_inputs)
             grads = compiled.backward(values, seeds)
@@ -164,8 +161,7 @@ class GradRunner:
 
         # 4. the returned gradients, where MindSpore puts them
         wanted = (positions,) if isinstance(positions, int) else positions or ()
-        input_slot, weight_slot = (self._slot_lookups(graph, args, weight_inputs) if weight_inputs
-                                   else (graph.input_slots.get, graph.param_slots.get))
+        input_slot, weight_slot = self._slot_lookups(graph, args, weight_inputs)
         flat = []  # plain loops, _grad called only for zeros: a frame less per gradient (0.2 us each here)
         for i in wanted:
             s = input_slot(i)
