@@ -37,13 +37,15 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | 
             steps.append(Step(k, dout, [], []))
         else:  # a node's output gradient is read once, here: let it go (a large network's memory)
             grads[node.output] = None
+        exact = node.prim.grads_exact
         for slot, x, g in zip(node.inputs, inputs, sent):
             before = grads[slot]
             if g is not None:
-                if g.shape != x.shape:
-                    g = unbroadcast(xp, g, x.shape)
-                if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
-                    g = xp.cast(g, x.dtype)
+                if not exact:  # (MatMul's gradients need neither check: Primitive.grads_exact)
+                    if g.shape != x.shape:
+                        g = unbroadcast(xp, g, x.shape)
+                    if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
+                        g = xp.cast(g, x.dtype)
                 grads[slot] = g if before is None else xp.add(before, g)  # a tensor used twice: add up
             if steps is not None:
                 steps[-1].grads.append(g)

@@ -92,7 +92,8 @@ class GradRunner:
             self._check_positions(args, positions)
             known = self._by_kinds[kinds] = (positions, self._layout(positions))
         positions, layout = known
-        self._forget_last()
+        if self.last is not None and self.last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            self._forget_last()  # (asked here first, as in _replay: a small graph skips the call)
         weight_inputs = () if self.weights is None or self.weight_ids.isdisjoint(map(id, args)) else \
             self._weight_inputs(args)
         # 1. run: the Graph of this call and the value of each of its slots
@@ -302,6 +303,8 @@ class GradRunner:
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> tuple[Any, Any]:
         """The slot of each output (one slot, or a tuple of them depth-first) and how they nest."""
+        if type(out) is Tensor and id(out) in tape.slot_of:  # the common case: one output the tape made
+            return tape.slot_of[id(out)], None  # (without the checks and tape.slot's call: 2k instructions)
         outs, tree = output_tree(out) if isinstance(out, (tuple, list)) else (None, None)
         if outs is not None and not outs:
             raise TypeError(f"For '{self.who}', the network returned an empty {type(out).__name__}; "

@@ -86,7 +86,8 @@ class Tape:
         slot = self.slot_of.get(id(tensor))
         if slot is None:
             if isinstance(tensor, Parameter):
-                slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", param=tensor))
+                # (positional: a keyword argument to a class call costs a dict, 1k instructions per parameter)
+                slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", -1, tensor))
             else:
                 slot = self._new_slot(tensor, Leaf("constant"))
                 self.constants.append((slot, tensor._data))

@@ -304,6 +304,9 @@ class MatMul(Primitive):
 
     name = "MatMul"
     vjp_reads = frozenset({"inputs"})
+    # 2-D inputs of one dtype: dx = dout B^T has x's shape and dtype (dout has the output's, which
+    # the sweep keeps for every float slot), and likewise dy
+    grads_exact = True
 
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False) -> None:
         for arg, value in (("transpose_a", transpose_a), ("transpose_b", transpose_b)):
@@ -315,7 +318,7 @@ class MatMul(Primitive):
 
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)
-                and len(x._data.shape) == 2 and len(y._data.shape) == 2
+                and x._data.ndim == 2 and y._data.ndim == 2  # ndim: no shape tuple made for the common case
                 and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]
                 and x._data.dtype == y._data.dtype):
             self._refuse(x, y)
