@@ -11,10 +11,11 @@ import numpy as np
 from mini_autograd import GradOperation, Tensor, nn
 
 
-def engine_grad_and_hvp(fn, arrays: list, w: np.ndarray, vs: list) -> tuple[list, list]:
+def engine_grad_and_hvp(fn, arrays: list, w: np.ndarray, vs: list, device: str = "CPU") -> tuple[list, list]:
     """(g, H v) for s(x) = sum(w * fn(x)) over every input: g = J^T w by the engine's first-order
     gradient with sens w, called inside an outer GradOperation whose sens is v, so the outer one
-    returns d<g(x), v>/dx = H v (H is symmetric). Returns NumPy arrays, one per input."""
+    returns d<g(x), v>/dx = H v (H is symmetric). Returns NumPy arrays, one per input, after checking
+    that every result lives on ``device`` (the context's device_target when the inputs were made)."""
     xs = [Tensor(a) for a in arrays]
     sens = Tensor(w)
     inner = GradOperation(get_all=True, sens_param=True)(fn)
@@ -24,6 +25,7 @@ def engine_grad_and_hvp(fn, arrays: list, w: np.ndarray, vs: list) -> tuple[list
 
     # the value returned is g itself, computed while the outer transform recorded (the recorded path)
     g, hv = nn.ForwardValueAndGrad(gradient, get_all=True, sens_param=True)(*xs, tuple(Tensor(v) for v in vs))
+    assert [t.device for t in g + hv] == [device] * (len(g) + len(hv))
     return [t.asnumpy() for t in g], [t.asnumpy() for t in hv]
 
 
@@ -62,7 +64,7 @@ def _moved(arrays: list, i: int, idx: tuple, step: float) -> list:
 
 
 def check_second_order(fn, ref, arrays: list, rng, positions=None, rtol: float = 1e-5, atol: float = 1e-6,
-                       hvp=engine_grad_and_hvp) -> None:
+                       device: str = "CPU") -> None:
     """The engine's g and H v of sum(w * fn(x)) against central differences of sum(w * ref(x)).
     ``positions``: the inputs differentiated and moved along v (the others are data: v = 0 there)."""
     positions = tuple(range(len(arrays))) if positions is None else tuple(positions)
@@ -74,7 +76,7 @@ def check_second_order(fn, ref, arrays: list, rng, positions=None, rtol: float =
     def s(*xs):
         return float(np.sum(w * ref(*xs)))
 
-    got_g, got_hv = hvp(fn, arrays, w, vs)
+    got_g, got_hv = engine_grad_and_hvp(fn, arrays, w, vs, device)
     assert len(got_g) == len(got_hv) == len(arrays)  # one per input: zip would hide a missing one
     x64 = [np.asarray(a, np.float64) for a in arrays]
     v64 = [np.asarray(v, np.float64) for v in vs]

@@ -177,6 +177,13 @@ def test_a_nested_call_in_graph_mode_replays_with_new_values():
         close(hess(Tensor(x), Tensor(v)), v * -2 * t * (1 - t * t), rtol=1e-12, atol=1e-12)
     assert hess.runner.last.replayed
 
+    # ReLU's mask is a value the inner backward computes from the input: a replay must compute it
+    # again. d/dx sum(v * d/dx sum(relu(x)^2)) = 2 v [x > 0]; the signs differ between the calls.
+    relu_hess = ms.grad(ms.grad(lambda t: (ops.ReLU()(t) ** 2).sum()), sens_param=True)
+    for x in (np.array([0.5, -1.0, 2.0]), np.array([-0.5, 1.0, -2.0])):
+        close(relu_hess(Tensor(x), Tensor(v)), 2 * v * (x > 0), rtol=1e-12, atol=1e-12)
+    assert relu_hess.runner.last.replayed
+
 
 def _assert_nothing_recording():
     assert tape.state.active is None and tape.state.tracing is False
