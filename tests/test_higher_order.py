@@ -152,6 +152,10 @@ def test_third_and_fourth_order(mode):
     close(ms.grad(d3)(Tensor(x)), np.full(3, 24.0), rtol=1e-12)
     by_grad_operation = GradOperation()(GradOperation()(GradOperation()(f)))
     close(by_grad_operation(Tensor(x)), 24 * x, rtol=1e-12)
+    # Exp's vjp reads its output, not its input: the middle transform must see the innermost forward
+    # pass (recorded on every enclosing tape) to differentiate it. d3/dx3 exp(2x) = 8 exp(2x).
+    exp3 = ms.grad(ms.grad(ms.grad(lambda t: ops.Exp()(t * 2.0))))
+    close(exp3(Tensor(x)), 8 * np.exp(2 * x), rtol=1e-12)
 
 
 def test_a_nested_call_in_graph_mode_replays_with_new_values():
@@ -397,3 +401,52 @@ def test_graph_code_of_a_nested_call_holds_the_inner_backward_and_runs():
     # the inner backward, recorded: MatMul's vjp for x, dout @ y^T (transpose_b), in the forward
     assert re.search(r"xp\.matmul\(\w+, y, False, True\)", forward), code
     assert "def backward" in code and "g_y" in backward, code
+
+
+def test_engine_bug_a_float_argument_passed_to_a_nested_call_follows_each_graph_mode_call():
+    """A Python float argument of a GRAPH_MODE call is an input of the graph, refilled on replay
+    (graph_mode.FloatInput). Passed on to an inner transform, it must stay one: d/dx sum(d/dx
+    sum(c x^2)) = 2c for every c, not the first call's."""
+    context.set_context(mode=context.GRAPH_MODE)
+    inner = ms.grad(lambda t, c: (t * t * c).sum())
+    outer = ms.grad(lambda t, c: inner(t, c).sum())
+    x = Tensor(np.array([1.0, 2.0]))
+    for c in (2.0, 3.0, 5.0):
+        close(outer(x, c), np.full(2, 2 * c), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_the_same_tensor_at_two_positions_of_a_nested_call(mode):
+    """f(a, b) = sum(a b^2): df/da = b^2, taken at a = b = x, is x^2, whose gradient is 2x; the
+    inner call's two positions are two inputs though one tensor fills both."""
+    context.set_context(mode=mode)
+    x = np.array([1.0, -2.0, 0.5])
+    got = ms.grad(lambda t: ms.grad(lambda a, b: (a * b * b).sum(), (0, 1))(t, t)[0].sum())(Tensor(x))
+    close(got, 2 * x, rtol=1e-12)
+
+
+class TanhCell(nn.Cell):
+    """tanh(w x) with a Parameter w."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([0.7, -0.4])), name="w")
+
+    def construct(self, x):
+        return ops.Tanh()(self.w * x)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_weight_second_derivative(mode):
+    """get_by_list of get_by_list: d2/dw2 sum(tanh(w x)) = -2 t (1 - t^2) x^2, t = tanh(w x); two
+    calls (a GRAPH_MODE replay) with different x."""
+    context.set_context(mode=mode)
+    cell = TanhCell()
+    params = ParameterTuple(cell.trainable_params())
+    inner = GradOperation(get_by_list=True)(cell, params)
+    outer = GradOperation(get_by_list=True)(lambda t: inner(t)[0], params)
+    w = cell.w.asnumpy()
+    for x in (np.array([1.0, 2.0]), np.array([-0.5, 0.3])):
+        t = np.tanh(w * x)
+        (got,) = outer(Tensor(x))
+        close(got, -2 * t * (1 - t * t) * x * x, rtol=1e-12)
