@@ -406,13 +406,19 @@ def test_graph_code_of_a_nested_call_holds_the_inner_backward_and_runs():
 def test_engine_bug_a_float_argument_passed_to_a_nested_call_follows_each_graph_mode_call():
     """A Python float argument of a GRAPH_MODE call is an input of the graph, refilled on replay
     (graph_mode.FloatInput). Passed on to an inner transform, it must stay one: d/dx sum(d/dx
-    sum(c x^2)) = 2c for every c, not the first call's."""
+    sum(c x^2)) = 2c for every c, not the first call's. (Found here: the scalar input was registered
+    on the nested call's tape, and the outer graph kept the first value as a constant.)"""
     context.set_context(mode=context.GRAPH_MODE)
     inner = ms.grad(lambda t, c: (t * t * c).sum())
     outer = ms.grad(lambda t, c: inner(t, c).sum())
     x = Tensor(np.array([1.0, 2.0]))
     for c in (2.0, 3.0, 5.0):
         close(outer(x, c), np.full(2, 2 * c), rtol=1e-12)
+    assert outer.runner.last.replayed
+    # two levels down: d3/dx3 sum(c x^3) = 6c
+    third = ms.grad(lambda t, c: ms.grad(lambda u, k: ms.grad(lambda v, m: (v * v * v * m).sum())(u, k).sum())(t, c).sum())
+    for c in (2.0, 3.0):
+        close(third(x, c), np.full(2, 6 * c), rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
