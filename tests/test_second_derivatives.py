@@ -158,7 +158,8 @@ def test_reshape_and_transpose_second_derivative(shape, seed):
     perm = tuple(rng.permutation(len(shape)).tolist())
     x = values(rng, shape)
     target = (int(np.prod(shape)),) if len(shape) == 1 else (shape[0], -1)
-    check_second_order(squared(lambda t: ops.Transpose()(t, perm)), np_squared(lambda a: np.transpose(a, perm)), [x], rng)
+    check_second_order(squared(lambda t: ops.Transpose()(t, perm)), np_squared(lambda a: np.transpose(a, perm)),
+                       [x], rng)
     check_second_order(squared(lambda t: ops.Reshape()(t, target)), np_squared(lambda a: a.reshape(target)), [x], rng)
 
 
