@@ -13,9 +13,11 @@ import pytest
 import mini_autograd as ms
 import mini_autograd.nn as nn
 import mini_autograd.ops as ops
-from mini_autograd import GradOperation, Parameter, ParameterTuple, Tensor, context, tape
+from mini_autograd import GradOperation, Parameter, ParameterTuple, Tensor, context, memory, tape
+from mini_autograd.ops.nn_ops import LOG_SOFTMAX
 
 from .conftest import Net, X, Y
+from .second_order import check_second_order
 
 MODES = [context.PYNATIVE_MODE, context.GRAPH_MODE]
 MODE_IDS = ["PYNATIVE", "GRAPH"]
@@ -370,3 +372,22 @@ def test_a_weight_second_derivative(mode):
         t = np.tanh(w * x)
         (got,) = outer(Tensor(x))
         close(got, -2 * t * (1 - t * t) * x * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_large_outer_graph_keeps_what_the_recorded_backward_reads(mode, monkeypatch):
+    """Above memory.RELEASE_ABOVE_BYTES an outer call lets go of the values no vjp reads (the limit
+    is set to 0 here, so this small graph counts as large); the recorded backward's primitives are
+    in that graph, and what they read must stay: the second derivative is the same as without."""
+    monkeypatch.setattr(memory, "RELEASE_ABOVE_BYTES", 0)
+    context.set_context(mode=mode)
+    rng = np.random.default_rng(5)
+
+    def log_softmax(a):
+        m = a - a.max(axis=-1, keepdims=True)
+        return m - np.log(np.exp(m).sum(axis=-1, keepdims=True))
+
+    for _ in range(2):  # GRAPH_MODE: a trace, then a replay
+        x = rng.uniform(-2, 2, (2, 3))
+        check_second_order(lambda t: LOG_SOFTMAX(ops.Tanh()(ops.ReLU()(t) * t)),
+                           lambda a: log_softmax(np.tanh(np.maximum(a, 0) * a)), [x], rng)
