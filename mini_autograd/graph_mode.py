@@ -88,7 +88,10 @@ class FloatInput:
         if state.active is None or not state.tracing:
             return constant
         fresh = Tensor._make(constant._data, constant._backend)
-        state.active.add_scalar(fresh, self.index)
+        traced = state.active
+        while getattr(traced, "outer", None) is not None:  # used inside a nested gradient call: the
+            traced = traced.outer  # graph traced, and refilled on replay, is the outermost tape's
+        traced.add_scalar(fresh, self.index)
         return fresh
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
