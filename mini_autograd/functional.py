@@ -195,13 +195,17 @@ def _pullback(fn: Any, n_inputs: int) -> Any:
     return pullback
 
 
-def _jvp(fn: Any, xs: tuple, vs: tuple, outputs: Any) -> Any:
-    """J(xs) vs, shaped like ``outputs`` (the outputs of fn at xs): the gradient of <J^T u, v> with
-    respect to u, at u = ones (any u gives the same: the pullback is linear in u)."""
-    outs = outputs if isinstance(outputs, tuple) else (outputs,)
-    us = tuple(Tensor._make(o._backend.full(o._data.shape, 1, o._data.dtype), o._backend) for o in outs)
-    outer = GradRunner(_pullback(fn, len(xs)), "jvp", 0 if len(us) == 1 else tuple(range(len(us))), None, True)
-    return outer(*us, *xs, vs[0] if len(vs) == 1 else vs)[1]
+def _jvp_runner(fn: Any, n_inputs: int, n_outputs: int) -> Any:
+    """(xs, vs, outputs) -> J(xs) vs, shaped like ``outputs`` (fn's outputs at xs): the gradient of
+    <J^T u, v> with respect to u, at u = ones (any u gives the same: the pullback is linear in u).
+    One runner serves every call, so jacfwd's columns share one trace in GRAPH_MODE."""
+    outer = GradRunner(_pullback(fn, n_inputs), "jvp", 0 if n_outputs == 1 else tuple(range(n_outputs)), None, True)
+
+    def jvp_of(xs: tuple, vs: tuple, outputs: Any) -> Any:
+        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        us = tuple(Tensor._make(o._backend.full(o._data.shape, 1, o._data.dtype), o._backend) for o in outs)
+        return outer(*us, *xs, vs[0] if len(vs) == 1 else vs)[1]
+    return jvp_of
 
 
 def jvp(fn: Any, inputs: Any, v: Any, has_aux: bool = False) -> tuple:
@@ -219,7 +223,8 @@ def jvp(fn: Any, inputs: Any, v: Any, has_aux: bool = False) -> tuple:
     outputs = fn(*xs)
     if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
         raise ValueError("For 'jvp', has_aux is True, so 'fn' should return more than one output.")
-    tangents = _jvp(f, xs, vs, outputs[0] if has_aux else outputs)
+    first = outputs[0] if has_aux else outputs
+    tangents = _jvp_runner(f, len(xs), len(first) if isinstance(first, tuple) else 1)(xs, vs, first)
     return (outputs[0], tangents, _aux(outputs)) if has_aux else (outputs, tangents)
 
 
@@ -304,10 +309,11 @@ def jacfwd(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
         xs = tuple(args)
         _check_tensors("jacfwd", xs, "inputs")
         columns: list = [[[] for _ in positions] for _ in outs]
+        jvp_of = _jvp_runner(f, len(xs), len(outs) if isinstance(outputs[0] if has_aux else outputs, tuple) else 1)
         for i, p in enumerate(positions):
             for e in range(args[p].size):
                 vs = tuple(_one_hot(x, e) if j == p else _zeros(x) for j, x in enumerate(xs))
-                tangent = _jvp(f, xs, vs, outputs[0] if has_aux else outputs)
+                tangent = jvp_of(xs, vs, outputs[0] if has_aux else outputs)
                 for k, t in enumerate(tangent if isinstance(tangent, tuple) else (tangent,)):
                     columns[k][i].append(t)
         jac = []
