@@ -210,6 +210,15 @@ def test_where_mindspores_modes_disagree_mini_autograd_follows_the_one_named(mod
     # GradOperation(get_by_list=True) without weights: PYNATIVE differentiates the network's trainable
     # parameters ((4,)), GRAPH_MODE returns (). mini_autograd: PYNATIVE_MODE's.
     assert describe(ops.GradOperation(get_by_list=True)(Both())(x, x)) == (([1], "Float32", [4.0]),)
+    # A Tensor that construct captures from outside and that is also the argument: MindSpore 2.10
+    # PYNATIVE differentiates both uses (2 x), GRAPH_MODE holds the captured one constant (x).
+    # mini_autograd: PYNATIVE_MODE's (the tape meets one tensor twice).
+    c = Tensor(np.array([1.0, 2.0, -3.0], np.float32))
+
+    class Captures(nn.Cell):
+        def construct(self, y):
+            return (c * y).sum()
+    assert describe(ms.grad(Captures())(c)) == ([3], "Float32", [2.0, 4.0, -6.0])
 
 
 # -- parameter names: the path under which a cell registers the parameter first ----------------------
