@@ -39,7 +39,9 @@ def assert_clean(svg: str, name: str) -> None:
     shown = " ".join(visible_text(name).split())
     assert any(" ".join("".join(t.itertext()).split()) == shown for t in root.iter("{http://www.w3.org/2000/svg}text"))
     if re.search(r"<[A-Za-z/!?]|&[A-Za-z#]", name):  # would start markup or an entity if unescaped
-        assert name not in svg  # only the escaped form is in the text
+        # only the escaped form is in the text; "&amp;" is set aside first, since the escape of "&a"
+        # ("&amp;a") holds "&a" itself (found by the fuzz under `make bench`)
+        assert name not in svg.replace("&amp;", "\x00")
 
 
 def test_img_onerror_name_shows_literally():
@@ -85,6 +87,7 @@ def test_widget_html_escapes_parameter_names():
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(min_size=1, max_size=24).filter(lambda s: s.strip()))
 @example("]")  # found by this fuzz under `make bench`: dot rejected a label starting with "]"
+@example("&a")  # found by this fuzz under `make bench`: its escape "&amp;a" contains it
 def test_fuzzed_parameter_names(name):
     assert_clean(draw(name), name)
 
