@@ -253,7 +253,9 @@ def _arrange(jac: list, n_inputs: int) -> Any:
     return tuple(tuple(row) for row in jac)
 
 
-def _jacobian_positions(who: str, grad_position: Any, args: tuple) -> tuple:
+def _jacobian_call(who: str, fn: Any, grad_position: Any, has_aux: bool, args: tuple) -> tuple:
+    """A Jacobian function's call checked and run once: the positions, fn's outputs, and the outputs
+    differentiated (the first only with has_aux) as a tuple of Tensors."""
     positions = _positions(who, grad_position)
     for p in positions:
         if p >= len(args):
@@ -262,7 +264,10 @@ def _jacobian_positions(who: str, grad_position: Any, args: tuple) -> tuple:
         if not isinstance(args[p], Tensor):
             raise TypeError(f"For '{who}', input {p} should be a Tensor to differentiate, "
                             f"but got {type(args[p]).__name__}.")
-    return positions
+    outputs = fn(*args)
+    if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
+        raise ValueError(f"For '{who}', has_aux is True, so 'fn' should return more than one output.")
+    return positions, outputs, _check_tensors(who, outputs[0] if has_aux else outputs, "the output of fn")
 
 
 def jacrev(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
@@ -272,11 +277,7 @@ def jacrev(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
     f = _first_output("jacrev", fn) if has_aux else fn
 
     def jac_fn(*args: Any) -> Any:
-        positions = _jacobian_positions("jacrev", grad_position, args)
-        outputs = fn(*args)
-        if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
-            raise ValueError("For 'jacrev', has_aux is True, so 'fn' should return more than one output.")
-        outs = _check_tensors("jacrev", outputs[0] if has_aux else outputs, "the output of fn")
+        positions, outputs, outs = _jacobian_call("jacrev", fn, grad_position, has_aux, args)
         runner = GradRunner(f, "jacrev", positions, None, True)
         jac = []
         for k, o in enumerate(outs):
@@ -301,11 +302,7 @@ def jacfwd(fn: Any, grad_position: Any = 0, has_aux: bool = False) -> Any:
     f = _first_output("jacfwd", fn) if has_aux else fn
 
     def jac_fn(*args: Any) -> Any:
-        positions = _jacobian_positions("jacfwd", grad_position, args)
-        outputs = fn(*args)
-        if has_aux and not (isinstance(outputs, tuple) and len(outputs) >= 2):
-            raise ValueError("For 'jacfwd', has_aux is True, so 'fn' should return more than one output.")
-        outs = _check_tensors("jacfwd", outputs[0] if has_aux else outputs, "the output of fn")
+        positions, outputs, outs = _jacobian_call("jacfwd", fn, grad_position, has_aux, args)
         xs = tuple(args)
         _check_tensors("jacfwd", xs, "inputs")
         columns: list = [[[] for _ in positions] for _ in outs]
