@@ -69,7 +69,8 @@ class _Recording(threading.local):
     its own: a network trained in a background thread and an eager op in the notebook's thread
     never meet on one tape."""
 
-    # The tape being recorded, or None. One at a time per thread: the grad transforms do not nest.
+    # The tape being recorded, or None. A transform called inside another records on a NestedTape,
+    # which forwards to the outer one (nested.py); this is always the innermost.
     active: Any = None
     # True while GRAPH_MODE traces a network: reading a tensor's value then is an error.
     tracing: bool = False
