@@ -13,18 +13,7 @@ import mini_autograd.ops as ops
 from mini_autograd import GradOperation, Tensor
 from mini_autograd.ops.nn_ops import SOFTMAX_CROSS_ENTROPY
 
-
-def shapes(min_dims=0, max_dims=3):
-    return st.lists(st.integers(1, 4), min_size=min_dims, max_size=max_dims).map(tuple)
-
-
-@st.composite
-def broadcast_pair(draw):
-    """Two shapes that broadcast: the second is a suffix of the first with some sizes set to 1 (or the reverse)."""
-    a = draw(shapes())
-    k = draw(st.integers(0, len(a)))
-    b = tuple(1 if draw(st.booleans()) else n for n in a[len(a) - k:])
-    return (a, b) if draw(st.booleans()) else (b, a)
+from .strategies import broadcast_pair, shape_and_axis, shapes
 
 
 def sigmoid(x):
@@ -154,13 +143,6 @@ def test_a_primitive_declaring_exact_gradients_returns_them_exact(ta, tb, dtype)
     dx, dy = prim.vjp(xp, np.ones_like(out), out, x, y)
     assert (dx.shape, dx.dtype) == (x.shape, x.dtype)
     assert (dy.shape, dy.dtype) == (y.shape, y.dtype)
-
-
-@st.composite
-def shape_and_axis(draw):
-    shape = draw(shapes(min_dims=0))
-    axes = draw(st.lists(st.integers(0, max(len(shape) - 1, 0)), unique=True, max_size=len(shape)))
-    return shape, tuple(axes)
 
 
 @pytest.mark.parametrize("op_name", ["ReduceSum", "ReduceMean"])
