@@ -2,13 +2,14 @@
 # make test  : set up everything on a fresh Debian machine and run every test
 # make bench : the benchmarks (not part of make test)
 # make test-notebooks, make test-binder: parts of make test
+# make assignments: nbgrader assignments from the notebooks, in build/course (README: teaching)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-notebooks test-binder bench system-deps clean
+.PHONY: lab test test-notebooks test-binder bench system-deps clean assignments
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,11 @@ test-binder:
 	  $(PYTHON) -m venv "$$tmp/venv" && \
 	  "$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -r binder/requirements.txt && \
 	  cd "$$tmp" && env -u PYTHONPATH "$$tmp/venv/bin/python" -c "$$BINDER_CHECK" "$$tmp"
+
+# nbgrader source notebooks from the numbered notebooks, released with nbgrader generate_assignment
+# into build/course/release (course/make_assignments.py says how exercises become graded cells).
+assignments: $(STAMP)
+	$(PY) course/make_assignments.py
 
 bench: $(STAMP) system-deps
 	-$(PY) -m pip install -q -e ".[bench]" || echo "PyTorch/JAX not installed: their columns are left out"
