@@ -165,6 +165,8 @@ def main() -> None:
         "control_flow_graph_mode": control_flow(),
         "vjp_calls": vjp_calls(),
         "train_one_step_cell_signature": str(inspect.signature(nn.TrainOneStepCell.__init__)),
+        "dynamic_loss_scale_manager_signature": str(inspect.signature(mindspore.amp.DynamicLossScaleManager.__init__)),
+        "has_ops_clip_by_global_norm": hasattr(mindspore.ops, "clip_by_global_norm"),
         "notebook_07_cells": notebook_07_cells(),
     }
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
