@@ -41,17 +41,34 @@ sub = np.subtract
 mul = np.multiply
 div = np.true_divide
 neg = np.negative
-exp = np.exp
-log = np.log
-tanh = np.tanh
-power = np.power
+
+
+def _in_float64(fn):
+    """fn on a float32 array computed in float64, rounded once to float32. NumPy's float32 exp, log,
+    tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and their last
+    digit differs between them; float64's candidates differ by far less than float32's rounding
+    step, so after the rounding they agree (unless a value lies within float64's error of a float32
+    rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as it is."""
+    def in_float64(*args: np.ndarray) -> np.ndarray:
+        if args[0].dtype != np.float32:
+            return fn(*args)
+        return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
+    in_float64.__name__ = in_float64.__qualname__ = fn.__name__
+    in_float64.__doc__ = f"np.{fn.__name__}, float32 computed in float64 (see _in_float64)."
+    return in_float64
+
+
+exp = _in_float64(np.exp)
+log = _in_float64(np.log)
+tanh = _in_float64(np.tanh)
+power = _in_float64(np.power)
 square = np.square
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-x) written with tanh: no overflow for large negative x.
     half = x.dtype.type(0.5)
-    return half * np.tanh(half * x) + half
+    return half * tanh(half * x) + half
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -169,7 +186,7 @@ def take(x: np.ndarray, index: int) -> np.ndarray:
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """log(softmax(x)) over the last axis, shifted by the row maximum so exp cannot overflow."""
     shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return shifted - log(np.sum(exp(shifted), axis=-1, keepdims=True))
 
 
 def one_hot(indices: np.ndarray, depth: int, dtype: np.dtype) -> np.ndarray:
