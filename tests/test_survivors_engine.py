@@ -14,6 +14,7 @@ import mini_autograd as ms
 import mini_autograd.nn as nn
 import mini_autograd.ops as ops
 from mini_autograd import Parameter, Tensor, context
+from mini_autograd.ops import Primitive
 
 
 @pytest.fixture(params=["PYNATIVE_MODE", "GRAPH_MODE"])
@@ -167,6 +168,47 @@ def test_float32_network_float64_labels_trains_two_steps_and_stays_float32(mode)
         np.testing.assert_allclose(net.b.asnumpy(), b_want, rtol=1e-6)
 
 
+class TimesThreeInFloat64(Primitive):
+    """3x, whose vjp answers in Float64 whatever the input's dtype: the sweep casts that gradient back
+    to the input's dtype (a Float32 parameter upstream stays Float32). Since Add, Mul ... promote
+    through a recorded Cast and SoftmaxCrossEntropyWithLogits refuses mixed dtypes (below), a vjp like
+    this one is what reaches the sweep's cast."""
+
+    name = "TimesThreeInFloat64"
+
+    def forward(self, xp, x):
+        return xp.mul(x, xp.full((), 3, x.dtype))
+
+    # d(3x)/dx = 3, computed in float64
+    def vjp(self, xp, dout, out, x):
+        return (xp.mul(xp.cast(dout, np.float64), xp.full((), 3.0, np.float64)),)
+
+
+class LinearTimesThree(Linear):
+    def construct(self, x):
+        return TimesThreeInFloat64()(self.matmul(x, self.w) + self.b)
+
+
+def test_a_float64_gradient_is_cast_back_to_its_float32_input_over_two_steps(mode):
+    # loss = mean((3 (x w^T + b) - labels)^2) over the 4 elements; with r = 3 (x w^T + b) - labels,
+    # dloss/db = 3 * 2 r.sum(0) / 4 and dloss/dw = 3 * 2 r^T x / 4; Momentum: v = 0.9 v + g; p -= 0.1 v
+    net = LinearTimesThree()
+    labels = L5.astype(np.float32)
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+    w, b = W0.astype(np.float64), B0.astype(np.float64)
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    for _ in range(2):
+        r = 3 * (X5 @ w.T + b) - labels
+        loss_want = np.mean(r ** 2)
+        vw, vb = 0.9 * vw + 6 * r.T @ X5 / 4, 0.9 * vb + 6 * r.sum(axis=0) / 4
+        w, b = w - 0.1 * vw, b - 0.1 * vb
+        loss = step(Tensor(X5), Tensor(labels))
+        assert (str(loss.dtype), str(net.w.dtype), str(net.b.dtype)) == ("Float32", "Float32", "Float32")
+        np.testing.assert_allclose(loss.asnumpy(), loss_want, rtol=1e-5)
+        np.testing.assert_allclose(net.w.asnumpy(), w, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(net.b.asnumpy(), b, rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_cross_entropy_refuses_labels_of_another_dtype(mode):
     # MindSpore 2.10.0 CPU, both modes: TypeError "For primitive[SoftmaxCrossEntropyWithLogits], the
     # input type must be same. name:[label_type]:Tensor[Float64]. name:[logits_type]:Tensor[Float32]."
@@ -179,3 +221,5 @@ def test_softmax_cross_entropy_refuses_labels_of_another_dtype(mode):
     with pytest.raises(TypeError, match="same dtype"):
         step(Tensor(X5), Tensor(L5))
     np.testing.assert_array_equal(net.w.asnumpy(), W0)  # nothing was changed by the refused step
+    step(Tensor(X5), Tensor(L5.astype(np.float32)))  # labels in the logits' dtype: the step runs
+    assert str(net.w.dtype) == "Float32" and not np.array_equal(net.w.asnumpy(), W0)
