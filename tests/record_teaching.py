@@ -2,9 +2,9 @@
 
 Run from the repository root with MindSpore's venv, never with the engine's:
     /work/msvenv/bin/python tests/record_teaching.py   (writes tests/teaching_recorded.py)
-The CPU digits are recorded twice: as oneDNN picks its kernel on this CPU, and with
-ONEDNN_MAX_CPU_ISA=AVX2 (oneDNN's switch for the instruction set it may use), which runs what an
-AVX2 CPU without AVX-512 runs. Each recording is its own process.
+The CPU digits are recorded as oneDNN picks its kernel on this CPU (AVX-512), and with
+ONEDNN_MAX_CPU_ISA=AVX2, AVX and SSE41 (oneDNN's switch for the instruction set it may use), which
+run what a CPU without AVX-512 (or without AVX2, or AVX) runs. Each recording is its own process.
 """
 from __future__ import annotations
 
@@ -162,6 +162,8 @@ def main() -> None:
     data = {
         "cpu_this_machine": run_isa(None),
         "cpu_avx2": run_isa("AVX2"),
+        "cpu_avx": run_isa("AVX"),
+        "cpu_sse41": run_isa("SSE41"),
         "control_flow_graph_mode": control_flow(),
         "vjp_calls": vjp_calls(),
         "train_one_step_cell_signature": str(inspect.signature(nn.TrainOneStepCell.__init__)),
