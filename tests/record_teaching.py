@@ -118,6 +118,28 @@ def vjp_calls() -> dict:
     return counts
 
 
+def jacobian_with_a_counter() -> dict:
+    """jacrev and jacfwd of a function (a def, not a lambda) that counts its calls in a dict."""
+    import numpy as np
+    import mindspore as ms
+
+    ms.set_context(mode=ms.PYNATIVE_MODE, device_target="CPU")
+    calls = {"n": 0}
+
+    def wide(v):
+        calls["n"] += 1
+        return (v * v).sum()
+
+    result = {}
+    for jac in (ms.jacrev, ms.jacfwd):
+        try:
+            jac(wide)(ms.Tensor(np.ones(4, np.float32)))
+            result[jac.__name__] = f"ok, {calls['n']} calls"
+        except Exception as e:  # noqa: BLE001  (what MindSpore raises is the data)
+            result[jac.__name__] = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:160]}"
+    return result
+
+
 def notebook_07_cells() -> list:
     """Notebook 07's code cells run in order on MindSpore (imports changed; viz cells skipped)."""
     import __main__
@@ -169,6 +191,7 @@ def main() -> None:
         "train_one_step_cell_signature": str(inspect.signature(nn.TrainOneStepCell.__init__)),
         "dynamic_loss_scale_manager_signature": str(inspect.signature(mindspore.amp.DynamicLossScaleManager.__init__)),
         "has_ops_clip_by_global_norm": hasattr(mindspore.ops, "clip_by_global_norm"),
+        "jacobian_with_a_counter": jacobian_with_a_counter(),
         "notebook_07_cells": notebook_07_cells(),
     }
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")

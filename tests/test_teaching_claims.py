@@ -100,6 +100,8 @@ def test_vjp_fn_and_jacobians_as_07_says():
     assert failed and all(section[first] in (4, 7) for first in failed), \
         [(first, section.get(first)) for first in failed]
     assert any("Parse Lambda Function Fail" in result for _, result in RECORDED["notebook_07_cells"])
+    assert all("vmap dont support" in result for result in RECORDED["jacobian_with_a_counter"].values())
+    assert '("Parse Lambda Function Fail")' in said and '("vmap dont support")' in said
 
 
 def test_train_one_step_cell_default_and_loss_scaling_as_06_says():
