@@ -7,10 +7,8 @@ them, so it runs on two notebooks that cover the kinds of answer (arrays, functi
 learners each, to keep the time of `make test` in bounds; tests/test_notebooks.py probes every
 exercise's check with the same wrong answers.
 """
-import json
+import os
 import pathlib
-import re
-import shutil
 
 import nbformat
 import pytest
@@ -22,7 +20,8 @@ pytest.importorskip("nbgrader")
 from nbgrader.api import Gradebook  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-GRADED = ["01_input_derivation", "07_higher_order"]
+# MINI_AUTOGRAD_GRADE_ALL=1 grades every numbered notebook (about 3 minutes more).
+GRADED = numbered() if os.environ.get("MINI_AUTOGRAD_GRADE_ALL") else ["01_input_derivation", "07_higher_order"]
 STUB = "# YOUR CODE HERE"
 
 
