@@ -20,7 +20,7 @@ pytest.importorskip("nbgrader")
 from nbgrader.api import Gradebook  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# MINI_AUTOGRAD_GRADE_ALL=1 grades every numbered notebook (about 3 minutes more).
+# MINI_AUTOGRAD_GRADE_ALL=1 grades every numbered notebook (2 min 40 s in all here, against 45 s).
 GRADED = numbered() if os.environ.get("MINI_AUTOGRAD_GRADE_ALL") else ["01_input_derivation", "07_higher_order"]
 STUB = "# YOUR CODE HERE"
 
