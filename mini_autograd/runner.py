@@ -66,6 +66,7 @@ class GradRunner:
         # four more function calls for an answer that only the types change (cProfile, the document's example)
         self._by_kinds: dict = {}
         self.last: Call | None = None
+        self.kept: tuple | None = None  # vjp's forward pass, recorded once: (inputs, Graph, values) (keep_forward)
         self.graph_code: str | None = None  # GRAPH_MODE: the source compiled for the last call (compile.py)
 
     # -- the call ------------------------------------------------------------------------------
@@ -75,7 +76,10 @@ class GradRunner:
             args, sens = self._split_sens(args)
         if _tape.state.active is not None:  # called inside another transform's recording: higher order
             return nested.call(self, args, sens)
-        mode = _context._settings["mode"]
+        kept = self.kept
+        if kept is not None and not (len(args) == len(kept[0]) and all(a is b for a, b in zip(args, kept[0]))):
+            kept = None  # kept for other inputs
+        mode = _context._settings["mode"] if kept is None else _context.PYNATIVE_MODE  # (kept: recorded op by op)
         found = None
         if mode == _context.GRAPH_MODE:
             graph, _ = found = self.graphs.find(args, _context._settings["device_target"])
@@ -102,13 +106,13 @@ class GradRunner:
             compiled = _compile.compiled(graph, self, args, xp, positions, weight_inputs,
                                          graph.nbytes > memory.RELEASE_ABOVE_BYTES)
             values, self.graph_code = compiled.forward(args), compiled.source
+        elif kept is not None:  # the forward pass vjp kept: swept back again, never run again
+            self.graph_code = None
+            graph, values, replayed = kept[1], list(kept[2]), False  # a copy: _forget_last releases the call's values
         else:
             self.graph_code = None
-            tape, out, _ = self._record(args, tracing=False)
-            graph, values, replayed = Graph(tape, *self._output_slots(tape, out)), tape.values, False
-            if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
-                tape.tensors = tape.slot_of = None
-                memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
+            graph, values = self._recorded(args)
+            replayed = False
 
         # 2. seed each output with its sensitivity; 3. sweep back
         is_tuple = isinstance(graph.outputs, tuple)
@@ -144,6 +148,26 @@ class GradRunner:
         if mode == _context.GRAPH_MODE and found[1] is not None:
             graph.cache["plan"] = Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
         return self._value(graph, outputs, is_tuple), result
+
+    def _recorded(self, args: tuple) -> tuple[Graph, list]:
+        """PYNATIVE_MODE's forward: the network run once while a tape records it, as a Graph and the
+        value of each slot (a large network keeps only what backward reads)."""
+        tape, out, _ = self._record(args, tracing=False)
+        graph, values = Graph(tape, *self._output_slots(tape, out)), tape.values
+        if graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            tape.tensors = tape.slot_of = None
+            memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
+        return graph, values
+
+    def keep_forward(self, args: tuple) -> Any:
+        """Run the network once, recorded, and keep that recording: a later call with these same
+        inputs (vjp's vjp_fn, functional.py) sweeps back through it instead of running the network
+        again, in either mode. Returns the network's value."""
+        xp = self._backend(args)
+        graph, values = self._recorded(args)
+        self.kept = (args, graph, values)
+        outputs = [Tensor._make(values[s], xp) for s in _as_tuple(graph.outputs)]
+        return self._value(graph, outputs, isinstance(graph.outputs, tuple))
 
     def _replay(self, plan: Plan, graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
         """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
@@ -260,8 +284,9 @@ class GradRunner:
         """A gradient position past the inputs is refused."""
         if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
             for p in (positions,) if isinstance(positions, int) else (positions or ()):
-                if p >= len(args):
-                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                if p >= len(args):  # MindSpore 2.10: IndexError (GRAPH), RuntimeError (PYNATIVE)
+                    what = "'grad_position' asks for" if "grad_position" in self.flags else "asked for"
+                    raise IndexError(f"For '{self.who}', {what} the gradient of input {p}, "
                                      f"but the network got {len(args)} input(s).")
 
     def _backend(self, args: tuple) -> Any:
@@ -311,8 +336,8 @@ class GradRunner:
                             f"expected a Tensor or a tuple of Tensors.")
         for o in (outs if outs is not None else (out,)):
             if not isinstance(o, Tensor):
-                raise TypeError(f"For '{self.who}', the network should return a Tensor or a tuple of Tensors, "
-                                f"but returned {type(o).__name__}.")
+                raise TypeError(f"For '{self.who}', the network ('fn') should return a Tensor or a tuple of "
+                                f"Tensors, but returned {type(o).__name__}.")
         if outs is None:
             return tape.slot(out), None
         return tuple(tape.slot(o) for o in outs), tree
@@ -336,8 +361,9 @@ class GradRunner:
                 sens = output_tree(sens)[0]
             if not isinstance(sens, (tuple, list)) or len(sens) != len(outputs):
                 got = f"a tuple of {len(sens)}" if isinstance(sens, (tuple, list)) else type(sens).__name__
-                raise ValueError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
-                                 f"sensitivity should be a tuple of {len(outputs)} Tensors, but got {got}.")
+                # MindSpore 2.10 PYNATIVE_MODE: RuntimeError "The given sens gradient's size should be same as out"
+                raise RuntimeError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
+                                   f"sensitivity should be a tuple of {len(outputs)} Tensors, but got {got}.")
             given = list(sens)
         else:
             given = [sens]
