@@ -281,7 +281,11 @@ class GradRunner:
         return returned_layout(positions, None if self.weights is None else len(self.weights), self.bare_weight)
 
     def _check_positions(self, args: tuple, positions: Any) -> None:
-        """A gradient position past the inputs is refused."""
+        """Fewer inputs than the network takes, or a gradient position past the inputs, is refused."""
+        if len(args) < self.needed:  # (what calling it would raise; MindSpore 2.10 calls it: TypeError)
+            missing = ", ".join(repr(n) for n in self.arg_names[len(args):self.needed])
+            raise TypeError(f"For '{self.who}', the network ('fn') takes {self.needed} input(s), but got "
+                            f"{len(args)}: {missing} missing.")
         if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
             for p in (positions,) if isinstance(positions, int) else (positions or ()):
                 if p >= len(args):  # MindSpore 2.10: IndexError (GRAPH), RuntimeError (PYNATIVE)

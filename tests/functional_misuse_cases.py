@@ -39,6 +39,10 @@ def returns_number(x):
     return 3.0
 
 
+def one_tuple(x):
+    return (x * 2,)
+
+
 def _vjp_fn(ms: Any, fn: Any = cube, n: int = 1) -> Any:
     return ms.vjp(fn, *[t(ms, X3), t(ms, Y3)][:n])[1]
 
@@ -374,3 +378,23 @@ def vjp_has_aux_v_for_every_output(ms):
 def get_grad_identifier_a_float(ms):
     grads = ms.grad(mul, (0, 1), return_ids=True)(t(ms, X3), t(ms, Y3))
     ms.get_grad(grads, 1.0)
+
+
+@case("has_aux")
+def vjp_has_aux_a_one_tuple(ms):
+    ms.vjp(one_tuple, t(ms, X3), has_aux=True)
+
+
+@case("has_aux")
+def jvp_has_aux_a_one_tuple(ms):
+    ms.jvp(one_tuple, t(ms, X3), t(ms, X3), has_aux=True)
+
+
+@case("v")
+def jvp_inputs_a_list_v_a_tuple(ms):
+    return ms.jvp(mul, [t(ms, X3), t(ms, Y3)], (t(ms, X3), t(ms, Y3)))
+
+
+_grads("has_aux_a_one_tuple", "has_aux", lambda ms, g: g(one_tuple, has_aux=True)(t(ms, X3)))
+_grads("no_inputs", "x", lambda ms, g: g(cube)())
+_both("has_aux_a_one_tuple", "has_aux", lambda ms, jac: jac(one_tuple, has_aux=True)(t(ms, X3)))

@@ -147,6 +147,15 @@ MISUSE_RECORDED = {  # case: (PYNATIVE_MODE, GRAPH_MODE)
     'value_and_grad_sens_three_for_two_outputs': ('RuntimeError', 'returns'),  # Failure info [The given sens gradient
     'vjp_has_aux_v_for_every_output': ('RuntimeError', 'TypeError'),  # Failure info [The given sens gradient's size s
     'get_grad_identifier_a_float': ('TypeError', 'TypeError'),  # For `get_grad`, the `x` should be an integer or a Pa
+    'vjp_has_aux_a_one_tuple': ('ValueError', 'ValueError'),  # When 'has_aux' is True, origin 'fn' requires more than
+    'jvp_has_aux_a_one_tuple': ('ValueError', 'ValueError'),  # 'When 'has_aux' is True, origin 'fn' requires more tha
+    'jvp_inputs_a_list_v_a_tuple': ('returns', 'returns'),  #
+    'grad_has_aux_a_one_tuple': ('ValueError', 'returns'),  # When has_aux is True, origin fn requires more than one o
+    'value_and_grad_has_aux_a_one_tuple': ('ValueError', 'returns'),  # When has_aux is True, origin fn requires more
+    'grad_no_inputs': ('TypeError', 'TypeError'),  # cube() missing 1 required positional argument: 'x' | The paramete
+    'value_and_grad_no_inputs': ('TypeError', 'TypeError'),  # cube() missing 1 required positional argument: 'x' | Th
+    'jacrev_has_aux_a_one_tuple': ('ValueError', 'ValueError'),  # 'When 'has_aux' is True, origin 'fn' requires more
+    'jacfwd_has_aux_a_one_tuple': ('ValueError', 'ValueError'),  # 'When 'has_aux' is True, origin 'fn' requires more
 }
 
 # Where MindSpore's modes answer differently (its GRAPH_MODE compiler fails its own way: "Type Join Failed",
@@ -179,9 +188,11 @@ WHERE_MODES_DIFFER = {
     # 1-tuple with what it traced)
     "vjp_v_one_list_for_two_outputs": "returns",
     "vjp_v_tuple_of_one_for_one_output": "returns",
-    # PYNATIVE's ValueError (GRAPH: RuntimeError from its compiler)
+    # PYNATIVE's ValueError (GRAPH: RuntimeError from its compiler, or a 1-tuple taken silently)
     "grad_has_aux_one_output": "ValueError",
     "value_and_grad_has_aux_one_output": "ValueError",
+    "grad_has_aux_a_one_tuple": "ValueError",
+    "value_and_grad_has_aux_a_one_tuple": "ValueError",
     # PYNATIVE's TypeError "The fn should be callable" (GRAPH: RuntimeError from its compiler)
     "grad_fn_not_callable": "TypeError",
     "value_and_grad_fn_not_callable": "TypeError",
