@@ -29,7 +29,7 @@ MISUSE_RECORDED = {  # case: (PYNATIVE_MODE, GRAPH_MODE)
     'vjp_input_a_numpy_array': ('TypeError', 'TypeError'),  # The inputs type must be Tensor.
     'vjp_has_aux_not_bool': ('TypeError', 'TypeError'),  # The 'has_aux' must be bool type.
     'vjp_has_aux_one_output': ('ValueError', 'ValueError'),  # When 'has_aux' is True, origin 'fn' requires more than
-    'vjp_weights_a_tensor': ('TypeError', 'TypeError'),  # 'tuple' object is not callable
+    'vjp_weights_a_tensor': ('returns', 'RuntimeError'),  #  | The pointer[eval_result] is null.
     'vjp_v_a_number': ('TypeError', 'TypeError'),  # The inputs type must be Tensor.
     'vjp_v_a_numpy_array': ('TypeError', 'TypeError'),  # The inputs type must be Tensor.
     'vjp_v_missing': ('RuntimeError', 'TypeError'),  # Failure info [Can not find top cell for backward, please check
@@ -213,6 +213,7 @@ DEPARTURES = {
     "grad_fn_returns_a_number": "TypeError",
     "value_and_grad_fn_returns_a_number": "TypeError",
     # MindSpore: zeros for a Tensor that is not a Parameter (PYNATIVE), an internal crash (GRAPH)
+    "vjp_weights_a_tensor": "TypeError",
     "grad_weights_a_tensor": "TypeError",
     "value_and_grad_weights_a_tensor": "TypeError",
     # MindSpore: True taken as position 1 (PYNATIVE), RuntimeError (GRAPH); a position is an int, not a bool
