@@ -4,7 +4,8 @@ Run from the repository root with MindSpore's venv, never with the engine's (the
     PYTHONPATH=$PWD /work/msvenv/bin/python tests/record_functional_misuse.py
 It prints MISUSE_RECORDED's rows for test_functional_conventions.py: for each case, the exception type
 name in PYNATIVE_MODE and in GRAPH_MODE ("returns" where the call went through), then the start of
-each message as a comment. It also prints FORWARD_RUNS: how often vjp_fn runs the forward again.
+each message as a comment. It also prints FORWARD_RUNS (how often vjp_fn runs the forward again)
+and NESTED_VJP (vjp_fn's gradients for outputs that nest).
 Each mode runs in its own process (``--mode PYNATIVE`` / ``--mode GRAPH`` prints that mode as JSON).
 """
 from __future__ import annotations
@@ -61,11 +62,26 @@ def forward_runs() -> list:
     return counts + [sum(1 for w in caught if "vjp_fn" in str(w.message))]
 
 
+def nested_vjp() -> list:
+    """vjp_fn of ((x y, x + y), x - y) with the cotangent ((a, b), c), at test_functional_conventions'
+    values: the gradients for x and y, as lists."""
+    import numpy as np
+    import mindspore
+    from mindspore import Tensor
+
+    def nested(x, y):
+        return (x * y, x + y), x - y
+    x, y = Tensor(np.array([1.0, 2.0], np.float32)), Tensor(np.array([3.0, -4.0], np.float32))
+    a, b, c = (Tensor(np.array(v, np.float32)) for v in ([0.5, 2.0], [-1.0, 3.0], [2.0, 0.25]))
+    _, vjp_fn = mindspore.vjp(nested, x, y)
+    return [g.asnumpy().tolist() for g in vjp_fn(((a, b), c))]
+
+
 def run_mode(mode: str) -> dict:
     import mindspore
     mindspore.set_context(mode=getattr(mindspore, mode + "_MODE"), device_target="CPU")
     warnings.simplefilter("ignore")
-    return {"cases": run_cases(), "forward_runs": forward_runs()}
+    return {"cases": run_cases(), "forward_runs": forward_runs(), "nested_vjp": nested_vjp()}
 
 
 def main() -> None:
@@ -94,6 +110,10 @@ def main() -> None:
     print("FORWARD_RUNS = {  # the Cell's count after vjp, after each of 3 vjp_fn calls; warnings")
     for mode in ("PYNATIVE", "GRAPH"):
         print(f"    {mode!r}: {by_mode[mode]['forward_runs']},")
+    print("}")
+    print("NESTED_VJP = {  # vjp_fn(((a, b), c)) of ((x y, x + y), x - y): (d/dx, d/dy)")
+    for mode in ("PYNATIVE", "GRAPH"):
+        print(f"    {mode!r}: {by_mode[mode]['nested_vjp']},")
     print("}")
 
 

@@ -179,8 +179,8 @@ WHERE_MODES_DIFFER = {
     "vjp_v_second_a_number": "TypeError",
     "grad_sens_a_number": "TypeError",
     "value_and_grad_sens_a_number": "TypeError",
-    # GRAPH's: a flat tuple for nested outputs is refused (PYNATIVE takes it, and its gradients of nested
-    # outputs are wrong whatever the cotangent's nesting: test_a_nested_cotangent_for_nested_outputs)
+    # GRAPH's: a flat tuple for nested outputs is refused, the cotangent has the outputs' structure
+    # (PYNATIVE flattens both and takes it)
     "vjp_v_flat_for_nested_outputs": "TypeError",
     # GRAPH's: vjp of a function returning a number (PYNATIVE gives zeros; see DEPARTURES for grad)
     "vjp_fn_returns_a_number": "TypeError",
@@ -290,16 +290,25 @@ def test_vjp_fn_takes_the_cotangent_as_the_outputs_structure(form: str, mode: st
     np.testing.assert_allclose(dy.asnumpy(), A * X + B)
 
 
+# recorded from MindSpore 2.10.0 CPU by tests/record_functional_misuse.py, at X, Y, A, B, C above
+NESTED_VJP = {  # vjp_fn(((a, b), c)) of ((x y, x + y), x - y): (d/dx, d/dy)
+    'PYNATIVE': [[2.5, -4.75], [-2.5, 6.75]],
+    'GRAPH': [[2.5, -4.75], [-2.5, 6.75]],
+}
+
+
 def test_a_nested_cotangent_for_nested_outputs(mode: str) -> None:
-    """((x y, x + y), x - y) with cotangent ((a, b), c): d/dx = a y + b + c, d/dy = a x + b - c, as
-    MindSpore 2.10's GRAPH_MODE gives them (its PYNATIVE_MODE returns other numbers, recorded by hand:
-    [4, 12] twice at x = y = [1, 2] with a = b = c = [1, 2], where the derivation says [3, 8] and [1, 4])."""
+    """((x y, x + y), x - y) with cotangent ((a, b), c): d/dx = a y + b + c, d/dy = a x + b - c, by hand,
+    and as MindSpore 2.10 gives them in both modes."""
     def nested(x, y):
         return (x * y, x + y), x - y
+    want = (A * Y + B + C, A * X + B - C)
+    for recorded in NESTED_VJP.values():
+        np.testing.assert_allclose(recorded, want)
     _, vjp_fn = mini_autograd.vjp(nested, Tensor(X), Tensor(Y))
     dx, dy = vjp_fn(((Tensor(A), Tensor(B)), Tensor(C)))
-    np.testing.assert_allclose(dx.asnumpy(), A * Y + B + C)
-    np.testing.assert_allclose(dy.asnumpy(), A * X + B - C)
+    np.testing.assert_allclose(dx.asnumpy(), want[0])
+    np.testing.assert_allclose(dy.asnumpy(), want[1])
 
 
 def test_a_refused_cotangent_leaves_vjp_fn_usable(mode: str) -> None:
@@ -350,8 +359,8 @@ def test_vjp_runs_the_forward_pass_once_and_vjp_fn_sweeps_it_back(mode: str) -> 
 
 
 def test_the_kept_forward_pass_is_that_of_vjps_inputs(mode: str) -> None:
-    """vjp_fn's gradients are those at the inputs vjp was given, however often it is called, and the
-    same function's other vjps and gradient calls (other inputs) are unaffected."""
+    """Each vjp_fn's gradients are those at the inputs its vjp was given, however often and in whatever
+    order the two are called: a second vjp of the same network keeps its own forward pass."""
     net = Counted()
     _, at_x = mini_autograd.vjp(net, Tensor(X), Tensor(Y))
     _, at_y = mini_autograd.vjp(net, Tensor(Y), Tensor(X))
