@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ops.array_ops import RESHAPE, STACK, TRANSPOSE
-from .runner import ALL_INPUTS, GradRunner
+from .runner import ALL_INPUTS, GradRunner, arg_names, check_arity
 from .tensor import Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, first_output
 
@@ -67,6 +67,7 @@ def _jacobian_call(who: str, fn: Any, grad_position: Any, has_aux: bool, args: t
     """A Jacobian function's call checked and run once: the positions, fn's outputs, and the outputs
     differentiated (the first only with has_aux) as a tuple of Tensors."""
     positions = check_positions(who, grad_position)
+    check_arity(who, arg_names(fn), len(args))
     for p in positions:
         if p >= len(args):
             raise ValueError(f"For '{who}', 'grad_position' should be in [0, {len(args)}) for {len(args)} "

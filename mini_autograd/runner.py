@@ -25,7 +25,7 @@ from .tensor import Tensor
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
 
 
-def _arg_names(fn: Any) -> tuple[list, int, int | None]:
+def arg_names(fn: Any) -> tuple[list, int, int | None]:
     """The network's argument names, how many it needs and at most takes (None: any number)."""
     target = fn.construct if hasattr(fn, "construct") and hasattr(fn, "cells_and_names") else fn
     try:
@@ -37,6 +37,16 @@ def _arg_names(fn: Any) -> tuple[list, int, int | None]:
                  and p.default is p.empty)
     most = None if any(p.kind == p.VAR_POSITIONAL for p in params) else len(names)
     return names, needed, most
+
+
+def check_arity(who: str, signature: tuple, n: int) -> None:
+    """``n`` inputs for a network of ``signature`` (arg_names'), refused before it runs when it needs more
+    or takes fewer: what calling it would raise (MindSpore 2.10 calls it: TypeError), naming 'fn'."""
+    names, needed, most = signature
+    if n < needed or (most is not None and n > most):
+        takes = needed if most == needed else f"{needed} to {'any number of' if most is None else most}"
+        raise TypeError(f"For '{who}', the network ('fn') takes {takes} input(s) "
+                        f"({', '.join(map(repr, names))}), but got {n}.")
 
 
 class GradRunner:
@@ -59,7 +69,7 @@ class GradRunner:
         self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
         self.bare_weight = bare_weight  # weights given as one Parameter: its gradient is returned bare
         self.collapse_one = collapse_one  # value_and_grad: one input gradient in a tuple is returned bare
-        self.arg_names, self.needed, self.most = _arg_names(fn)
+        self.arg_names, self.needed, self.most = arg_names(fn)
         self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         # the arguments' types -> (positions, returned_layout(...)): worked out on every call, they were
@@ -282,10 +292,7 @@ class GradRunner:
 
     def _check_positions(self, args: tuple, positions: Any) -> None:
         """Fewer inputs than the network takes, or a gradient position past the inputs, is refused."""
-        if len(args) < self.needed:  # (what calling it would raise; MindSpore 2.10 calls it: TypeError)
-            missing = ", ".join(repr(n) for n in self.arg_names[len(args):self.needed])
-            raise TypeError(f"For '{self.who}', the network ('fn') takes {self.needed} input(s), but got "
-                            f"{len(args)}: {missing} missing.")
+        check_arity(self.who, (self.arg_names, self.needed, self.most), len(args))
         if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
             for p in (positions,) if isinstance(positions, int) else (positions or ()):
                 if p >= len(args):  # MindSpore 2.10: IndexError (GRAPH), RuntimeError (PYNATIVE)

@@ -398,3 +398,13 @@ def jvp_inputs_a_list_v_a_tuple(ms):
 _grads("has_aux_a_one_tuple", "has_aux", lambda ms, g: g(one_tuple, has_aux=True)(t(ms, X3)))
 _grads("no_inputs", "x", lambda ms, g: g(cube)())
 _both("has_aux_a_one_tuple", "has_aux", lambda ms, jac: jac(one_tuple, has_aux=True)(t(ms, X3)))
+
+
+@case("v")
+def vjp_v_by_keyword(ms):
+    _vjp_fn(ms)(v=t(ms, X3))
+
+
+_grads("too_many_inputs", "fn", lambda ms, g: g(cube)(t(ms, X3), t(ms, Y3)))
+_both("too_many_inputs", "fn", lambda ms, jac: jac(cube)(t(ms, X3), t(ms, Y3)))
+_grads("sens_by_keyword_without_sens_param", "sens", lambda ms, g: g(cube)(t(ms, X3), sens=t(ms, X3)))
