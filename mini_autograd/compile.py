@@ -154,8 +154,10 @@ class Compiled(CompiledCalls):
         exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
         self._forward_fn, self._backward_fn = self.namespace["forward"], self.namespace["backward"]
         # The rules the lines came from: a learner's override_vjp (ops/teaching.py) swaps one for the
-        # length of a with block, and the code is made again then.
-        self.rules = [(cls, cls.forward, cls.vjp) for cls in dict.fromkeys(type(n.prim) for n in graph.nodes)]
+        # length of a with block, and the code is made again then. While one is in place the code is
+        # stale at once (None is never the rule): that rule is one thread's, the code the graph's.
+        self.rules = [(cls, cls.forward, None if getattr(cls.vjp, "overrides", False) else cls.vjp)
+                      for cls in dict.fromkeys(type(n.prim) for n in graph.nodes)]
         self.template = [Unread(v) if v is not None and s not in graph.leaves else None
                          for s, v in enumerate(values)]
         for s, value in graph.constants:
