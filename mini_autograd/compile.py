@@ -240,10 +240,12 @@ class Compiled(CompiledCalls):
         self.forward_slots = [s for s in dict.fromkeys(outs) if s not in graph.leaves]
         made = len(self.forward_slots)
         by_id = {id(v): s for s, v in enumerate(values) if v is not None}
+        kept = set(self.forward_slots)  # (a set: asking the list was quadratic in the graph's size)
         for sym in reads.values() if self.release else values:  # a small graph keeps every value, as the tape
             s = by_id.get(id(sym)) if sym is not None else None
-            if s is not None and s not in graph.leaves and s not in self.forward_slots:
+            if s is not None and s not in graph.leaves and s not in kept:
                 self.forward_slots.append(s)
+                kept.add(s)
         self.forward_slots[made:] = sorted(self.forward_slots[made:])
         fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
         order = {a[2]: i for i, a in enumerate(self.arguments)}  # leaves as forward takes them, then the rest
