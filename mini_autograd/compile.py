@@ -54,14 +54,18 @@ class Raw(str):
 class Line:
     """``targets = fn(*args, **kwargs)``; ``group`` is the node (forward or vjp) it belongs to."""
 
-    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque")
+    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque", "_syms")
 
     def __init__(self, fn: str, args: tuple, kwargs: dict, group: Any, label: str, opaque: bool = False) -> None:
         self.targets: list = []
         self.fn, self.args, self.kwargs, self.group, self.label, self.opaque = fn, args, kwargs, group, label, opaque
+        self._syms: list | None = None
 
     def syms(self) -> list:
-        return [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
+        """The Syms the line reads (worked out once: the generator asks a line several times)."""
+        if self._syms is None:
+            self._syms = [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
+        return self._syms
 
 
 class _Recorder:
