@@ -3,6 +3,7 @@ with hostile names (fullwidth and other NFKC look-alikes, dtype, builtin and gen
 its arguments; any text, keywords and line breaks included, for its Parameters), Python float
 arguments and captured constants. Each program runs in PYNATIVE_MODE and in GRAPH_MODE (traced, then
 replayed), which must agree bit for bit, and both are checked against float64 central differences.
+Some programs pass the captured constant as an argument too: one tensor used twice (PYNATIVE's answer).
 
 Used by tests/test_graph_mode_differential.py (a fixed-seed slice) and benchmarks/graph_differential.py.
 """
@@ -57,6 +58,11 @@ class Program:
             else:
                 self.args.append(rng.uniform(-1, 1, SHAPES[int(rng.integers(len(SHAPES)))]))
         self.param_values = [rng.uniform(-1, 1, shape) for _, shape in self.params]
+        # sometimes the captured constant is passed as a Tensor argument too (one tensor, two uses)
+        tensor_args = [i for i, a in enumerate(self.args) if not isinstance(a, float)]
+        self.alias = tensor_args[int(rng.integers(len(tensor_args)))] if rng.random() < 0.2 else None
+        if self.alias is not None:
+            self.args[self.alias] = self.constant
         self.source = self._body(rng)
 
     def _body(self, rng: np.random.Generator) -> str:
@@ -87,8 +93,10 @@ class Program:
             setattr(cell, f"_ops_p{i}", Parameter(Tensor(value.copy()), name=name))
         return cell
 
-    def call_args(self) -> list:
-        return [a if isinstance(a, float) else Tensor(a.copy()) for a in self.args]
+    def call_args(self, constant: Tensor | None = None) -> list:
+        """The arguments as Tensors (and floats); the aliased one is ``constant`` itself."""
+        return [constant if i == self.alias else a if isinstance(a, float) else Tensor(a.copy())
+                for i, a in enumerate(self.args)]
 
 
 class _Ops:
@@ -110,7 +118,7 @@ def run(program: Program, mode: int) -> tuple:
         cell = program.make()
         fvg = nn.ForwardValueAndGrad(cell, ParameterTuple(cell.trainable_params()), get_all=True,
                                      get_by_list=True)
-        results = [_host(fvg(*program.call_args())) for _ in range(2 if mode == context.GRAPH_MODE else 1)]
+        results = [_host(fvg(*program.call_args(_Ops.c))) for _ in range(2 if mode == context.GRAPH_MODE else 1)]
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
     if len(results) == 2 and not _same(results[0], results[1]):
@@ -119,7 +127,8 @@ def run(program: Program, mode: int) -> tuple:
 
 
 def central_differences(program: Program, h: float = 1e-6) -> list:
-    """d value / d every Tensor argument and Parameter, by float64 central differences."""
+    """d value / d every Tensor argument and Parameter, by float64 central differences (an argument
+    that is the captured constant too moves both: they are one tensor)."""
     _Ops.c = Tensor(program.constant)
     cell = program.make()
     params = cell.trainable_params()
@@ -127,7 +136,13 @@ def central_differences(program: Program, h: float = 1e-6) -> list:
 
     def value(args):
         return float(cell(*args).asnumpy())
-    base = program.call_args()
+
+    def moved(i, array):
+        t = Tensor(array)
+        if i == program.alias:
+            _Ops.c = t
+        return base[:i] + [t] + base[i + 1:]
+    base = program.call_args(_Ops.c)
     for i, a in enumerate(program.args):
         if isinstance(a, float):
             continue
@@ -136,7 +151,8 @@ def central_differences(program: Program, h: float = 1e-6) -> list:
             plus, minus = a.copy(), a.copy()
             plus[j] += h
             minus[j] -= h
-            g[j] = (value(base[:i] + [Tensor(plus)] + base[i + 1:]) - value(base[:i] + [Tensor(minus)] + base[i + 1:])) / (2 * h)
+            g[j] = (value(moved(i, plus)) - value(moved(i, minus))) / (2 * h)
+        _Ops.c = base[i] if i == program.alias else _Ops.c
         grads.append(g)
     for p in params:
         a = p.asnumpy()

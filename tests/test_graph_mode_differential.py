@@ -33,3 +33,4 @@ def test_the_programs_use_the_hostile_names():
     assert any("\n" in n or not n.isidentifier() for n in params)
     assert sum(p.float_at is not None for p in programs) >= 10
     assert sum("_ops_.c" in p.source for p in programs) >= 10
+    assert sum(p.alias is not None for p in programs) >= 10  # the captured constant passed as an argument
