@@ -31,7 +31,17 @@ def zeros(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def cast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return x.astype(dtype)
+    dtype = np.dtype(dtype)
+    if x.dtype.kind != "f" or dtype.kind not in "iu":
+        return x.astype(dtype)
+    # Float -> integer as x86 converts (NumPy there, MindSpore 2.10, and the GPU's cuda/edges.py), on
+    # any machine: toward zero; NaN and anything outside int32 (int64) is its minimum; 8- and 16-bit
+    # integers take the int32 value's low bits. (NumPy leaves these edges to the platform.)
+    wide = np.dtype(np.int64 if dtype.itemsize == 8 else np.int32)
+    low = np.iinfo(wide).min
+    inside = (x >= low) & (x < -float(low))  # False for NaN
+    whole = np.where(inside, x, 0).astype(wide)
+    return np.where(inside, whole, wide.type(low)).astype(dtype)
 
 
 add = np.add
