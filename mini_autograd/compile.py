@@ -81,9 +81,11 @@ class _Recorder:
 
         def call(*args: Any, **kwargs: Any) -> Sym:
             value = fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()})
-            sym = self.emit(f"xp.{name}", args, kwargs, value)
+            sym = self.emit(label, args, kwargs, value)
             sym.const = not sym.line.syms()
             return sym
+        label = f"xp.{name}"
+        setattr(self, name, call)  # made once per backend function (__getattr__ is not asked again)
         return call
 
     def emit(self, fn: str, args: tuple, kwargs: dict, value: Any, name: str | None = None) -> Sym:
