@@ -41,7 +41,8 @@ _SCALARS = (bool, int, float, str, type(None))
 def signature(args: tuple, extra: tuple) -> tuple | None:
     """What a graph is specialised on: each Tensor argument's shape, dtype and device (and, for a
     Parameter, which one: construct may also read it as an attribute), each Python number's type
-    and value (a constant of the graph, as in MindSpore: another value traces anew), plus ``extra``. The device is part of it so that a tensor from another device is traced anew, and
+    and value (a constant of the graph, as in MindSpore: another value traces anew), plus
+    ``extra``. The device is part of it so that a tensor from another device is traced anew, and
     meets the same-device check of ops/primitive.apply, instead of being replayed into kernels.
     None when an argument is none of these (a list, an array): such a call cannot be keyed
     safely, so it is traced afresh and not kept."""
@@ -62,8 +63,9 @@ def signature(args: tuple, extra: tuple) -> tuple | None:
 class Graph:
     """A finished tape, frozen: the middle of the chain Tape (recording) -> Graph -> Trace, in both
     modes. Nodes, leaves, where the outputs are, the slots of the inputs and parameters, and the
-    constants' slots (``constants`` keep their values; the other values come from each replay). PYNATIVE_MODE makes one per call and reads its values off the tape, so making
-    one only takes what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
+    constants' slots (``constants`` keep their values; the other values come from each replay).
+    PYNATIVE_MODE makes one per call and reads its values off the tape, so making one only takes
+    what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
 
     __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
                  "cache", "nbytes", "captured", "tree")
@@ -86,9 +88,9 @@ class Graph:
 
 class GraphCache(OrderedDict):
     """One runner's graphs by key, the least recently used first, at most CACHE_SIZE. The key is the
-    call's signature, plus the positions of the arguments that are Tensors a kept graph captured
-    (construct read them from outside, as constants: ``Graph.captured``). Such a call is traced for
-    itself: the graph where y is the captured c reads one tensor twice, the graph for another y two."""
+    call's signature, plus which arguments are Tensors a kept graph captured (construct read them
+    from outside, as constants: ``Graph.captured``), and which tensor each is. Such a call is traced
+    for itself: the graph where y is the captured c reads one tensor twice, the graph for another y two."""
 
     def __init__(self, fn: Any) -> None:
         super().__init__()
@@ -115,7 +117,8 @@ class GraphCache(OrderedDict):
         return graph, base
 
     def _key(self, base: tuple, args: tuple) -> tuple:
-        same = tuple([i for i, a in enumerate(args) if id(a) in self.captured])
+        # (position, id): the captured tensors are held in self.captured, so their ids stay theirs
+        same = tuple([(i, id(a)) for i, a in enumerate(args) if id(a) in self.captured])
         return base + (("captured", same),) if same else base
 
     def keep(self, base: tuple | None, args: tuple, graph: Graph) -> None:
@@ -139,8 +142,9 @@ class GraphCache(OrderedDict):
 
     def look_again(self) -> None:
         """A Parameter or cell was assigned somewhere, a Parameter given another shape (set_data), or
-        a training flag changed, since the last call. The training flags of the network's cells are part of the key (``flags``); if any of
-        its cells or parameters is another object now, the cache is emptied. A plain function
+        a training flag changed, since the last call. The training flags of the network's cells are
+        part of the key (``flags``); if any of its cells or parameters is another object now, or a
+        Parameter has another shape, the cache is emptied. A plain function
         cannot be looked into: any such change empties its cache, and its key holds the training
         counter itself."""
         fn = self.fn

@@ -48,6 +48,20 @@ def test_0_a_captured_tensor_passed_as_the_argument_gives_pynatives_answer(order
             np.testing.assert_array_equal(dy.asnumpy(), want[which][1])
 
 
+def test_0_two_captured_tensors_passed_in_turn_are_two_graphs():
+    """f(y) = sum(c1 * y) + sum(c2 * y): at y = c1, df/dy = 2 c1 + c2 = [4, 5] (c1 = [1, 1], c2 =
+    [2, 3]); at y = c2, c1 + 2 c2 = [5, 7]; at another y, c1 + c2 = [3, 4]. Which captured tensor is
+    passed is part of the key, not only where."""
+    c1, c2 = Tensor(np.array([1.0, 1.0])), Tensor(np.array([2.0, 3.0]))
+    other = Tensor(np.array([0.5, 0.5]))
+    want = [(c1, [4.0, 5.0]), (c2, [5.0, 7.0]), (other, [3.0, 4.0]), (c1, [4.0, 5.0]), (c2, [5.0, 7.0])]
+    for mode in MODES:
+        context.set_context(mode=mode)
+        g = ma.grad(lambda y: (c1 * y).sum() + (c2 * y).sum())
+        for y, dy in want:
+            np.testing.assert_array_equal(g(y).asnumpy(), dy)
+
+
 # -- finding 1: a fullwidth name that NFKC folds onto a generated name ---------------------------------
 
 class Fullwidth(nn.Cell):
