@@ -18,7 +18,7 @@ from . import nested
 from . import tape as _tape
 from . import trace as _trace
 from .backward import backward, requires_grad
-from .graph_mode import FloatInput, Graph, GraphCache, Plan
+from .graph_mode import Graph, GraphCache, Plan
 from .returned import fill, output_tree, rebuild, returned_layout
 from .tensor import Tensor
 
@@ -162,7 +162,7 @@ class GradRunner:
     def _recorded(self, args: tuple) -> tuple[Graph, list]:
         """PYNATIVE_MODE's forward: the network run once while a tape records it, as a Graph and the
         value of each slot (a large network keeps only what backward reads)."""
-        tape, out, _ = self._record(args, tracing=False)
+        tape, out = self._record(args, tracing=False)
         graph, values = Graph(tape, *self._output_slots(tape, out)), tape.values
         if graph.nbytes > memory.RELEASE_ABOVE_BYTES:
             tape.tensors = tape.slot_of = None
@@ -220,10 +220,10 @@ class GradRunner:
         graphs = self.graphs
         if graph is not None:
             return graph, True
-        tape, out, read = self._record(args, tracing=True)
+        tape, out = self._record(args, tracing=True)
         graph = Graph(tape, *self._output_slots(tape, out))
-        tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
-        graphs.keep(base, args, read, graph)
+        tape.tensors = tape.slot_of = tape.originals = None  # the recording is over: let the Tensors go
+        graphs.keep(base, args, graph)
         return graph, False
 
     def _weight_inputs(self, args: tuple) -> tuple:
@@ -314,28 +314,29 @@ class GradRunner:
                                        f"context.set_context(device_target=...).")
         return backend if backend is not None else _context.current_backend()
 
-    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
+    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any]:
         """Run the network once while a fresh tape records it. Nothing is left behind on error.
-        The recording state is the calling thread's own (tape.state). Also returns the positions
-        of the float arguments construct read as numbers while tracing (FloatInput)."""
+        The recording state is the calling thread's own (tape.state). A trace hands construct each
+        Tensor argument in a fresh Tensor, so that the tape tells the argument from the same tensor
+        read from outside (Tape.originals: a graph is kept per such capture, graph_mode.GraphCache)."""
         state = _tape.state
         tape = _tape.Tape()
         call_args = list(args)
-        floats = []
+        if tracing:
+            tape.originals = {}
         for i, a in enumerate(call_args):
             if isinstance(a, Tensor):
-                if id(a) in tape.slot_of:  # the same tensor at two positions: each position is its own input
-                    a = call_args[i] = Tensor._make(a._data, a._backend)
-                tape.add_input(a, i)
-            elif tracing and type(a) is float:
-                a = call_args[i] = FloatInput(a, i)
-                floats.append(a)
+                if id(a) in tape.slot_of or (tracing and type(a) is Tensor):  # the same tensor at two
+                    a = call_args[i] = Tensor._make(a._data, a._backend)  # positions: each its own input
+                slot = tape.add_input(a, i)
+                if tracing:
+                    tape.originals.setdefault(id(args[i]), slot)
         state.active, state.tracing = tape, tracing
         try:
             out = self.fn(*call_args)
         finally:
             state.active, state.tracing = None, False
-        return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
+        return tape, out
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> tuple[Any, Any]:
         """The slot of each output (one slot, or a tuple of them depth-first) and how they nest."""
