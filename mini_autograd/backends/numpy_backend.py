@@ -53,24 +53,29 @@ div = np.true_divide
 neg = np.negative
 
 
-def _in_float64(fn, name: str = ""):
-    """fn on a float32 array computed in float64, rounded once to float32. NumPy's float32 exp, log,
-    tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and their last
-    digit differs between them; float64's candidates differ by far less than float32's rounding
-    step, so after the rounding they agree (unless a value lies within float64's error of a float32
-    rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as it is."""
-    def in_float64(*args: np.ndarray) -> np.ndarray:
-        if args[0].dtype != np.float32:
-            return fn(*args)
-        return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
-    in_float64.__name__ = in_float64.__qualname__ = name or fn.__name__
-    in_float64.__doc__ = f"{fn.__doc__ or 'np.' + fn.__name__}\nfloat32: computed in float64 (see _in_float64)."
-    return in_float64
+def _in_float64(fn, *args: np.ndarray) -> np.ndarray:
+    """fn of float32 arrays computed in float64 and rounded once to float32. NumPy's float32 exp,
+    log, tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and
+    their last digit differs between them; float64's candidates differ by far less than float32's
+    rounding step, so after the rounding they agree (unless a value lies within float64's error of
+    a float32 rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as is."""
+    if args[0].dtype != np.float32:
+        return fn(*args)
+    return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
 
 
-exp = _in_float64(np.exp)
-log = _in_float64(np.log)
-tanh = _in_float64(np.tanh)
+def exp(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.exp, x)
+
+
+def log(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.log, x)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.tanh, x)
+
+
 square = np.square
 
 
@@ -84,7 +89,8 @@ def _ieee_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x == -np.inf, x.dtype.type(np.inf), out) if np.isneginf(x).any() else out
 
 
-power = _in_float64(_ieee_power, "power")
+def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _in_float64(_ieee_power, x, y)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
