@@ -31,6 +31,8 @@ def engine_figures(allocator: str) -> dict:
 
 
 def main() -> int:
+    import compile_time
+    import graph_differential
     import memory
     import notebooks
     import reliability
@@ -102,6 +104,8 @@ def main() -> int:
               f"{rob['names unescaped']} unescaped (goal 0)."]
     lines += [f"- Failed: {f}" for f in rob["failures"]]
     lines += reliability.lines(reliability.threads(), reliability.long_session())
+    lines += graph_differential.lines(graph_differential.run())
+    lines += compile_time.lines(compile_time.measure())
 
     text = "\n".join(lines) + "\n"
     print(text)

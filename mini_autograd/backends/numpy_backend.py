@@ -33,7 +33,17 @@ def zeros(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def cast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return x.astype(dtype)
+    dtype = np.dtype(dtype)
+    if x.dtype.kind != "f" or dtype.kind not in "iu":
+        return x.astype(dtype)
+    # Float -> integer as x86 converts (NumPy there, MindSpore 2.10, and the GPU's cuda/edges.py), on
+    # any machine: toward zero; NaN and anything outside int32 (int64) is its minimum; 8- and 16-bit
+    # integers take the int32 value's low bits. (NumPy leaves these edges to the platform.)
+    wide = np.dtype(np.int64 if dtype.itemsize == 8 else np.int32)
+    low = np.iinfo(wide).min
+    inside = (x >= low) & (x < -float(low))  # False for NaN
+    whole = np.where(inside, x, 0).astype(wide)
+    return np.where(inside, whole, wide.type(low)).astype(dtype)
 
 
 add = np.add
@@ -43,26 +53,44 @@ div = np.true_divide
 neg = np.negative
 
 
-def _in_float64(fn):
-    """fn on a float32 array computed in float64, rounded once to float32. NumPy's float32 exp, log,
-    tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and their last
-    digit differs between them; float64's candidates differ by far less than float32's rounding
-    step, so after the rounding they agree (unless a value lies within float64's error of a float32
-    rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as it is."""
-    def in_float64(*args: np.ndarray) -> np.ndarray:
-        if args[0].dtype != np.float32:
-            return fn(*args)
-        return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
-    in_float64.__name__ = in_float64.__qualname__ = fn.__name__
-    in_float64.__doc__ = f"np.{fn.__name__}, float32 computed in float64 (see _in_float64)."
-    return in_float64
+def _in_float64(fn, *args: np.ndarray) -> np.ndarray:
+    """fn of float32 arrays computed in float64 and rounded once to float32. NumPy's float32 exp,
+    log, tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and
+    their last digit differs between them; float64's candidates differ by far less than float32's
+    rounding step, so after the rounding they agree (unless a value lies within float64's error of
+    a float32 rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as is."""
+    if args[0].dtype != np.float32:
+        return fn(*args)
+    return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
 
 
-exp = _in_float64(np.exp)
-log = _in_float64(np.log)
-tanh = _in_float64(np.tanh)
-power = _in_float64(np.power)
+def exp(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.exp, x)
+
+
+def log(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.log, x)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.tanh, x)
+
+
 square = np.square
+
+
+def _ieee_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x ** y elementwise, IEEE pow's values. For a one-element exponent of 0.5 NumPy takes sqrt
+    instead, which differs at two points: sqrt(-inf) is NaN and sqrt(-0.0) -0.0, where pow (the
+    CUDA kernels' and MindSpore 2.10's answer) gives inf and +0.0. Those two are put right."""
+    if y.size != 1 or y.dtype.kind != "f" or y.reshape(()) != 0.5:
+        return np.power(x, y)
+    out = np.power(x, y) + x.dtype.type(0)  # -0.0 + 0.0 is +0.0; everything else is unchanged
+    return np.where(x == -np.inf, x.dtype.type(np.inf), out) if np.isneginf(x).any() else out
+
+
+def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _in_float64(_ieee_power, x, y)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -94,11 +122,11 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b:
     a, b = (a.T if transpose_a else a), (b.T if transpose_b else b)
     if (a.dtype == np.float32 and b.dtype == np.float32 and a.ndim == 2 and b.ndim == 2
             and a.shape[1] <= FMA_CHAIN_K and a.shape[0] * a.shape[1] * b.shape[1] <= FMA_CHAIN_MAX):
-        return fma_chain_matmul(a, b)
+        return _fma_chain_matmul(a, b)
     return np.matmul(a, b)
 
 
-def fma_chain_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _fma_chain_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for float32 matrices, the same digits on every CPU: out[i, j] is the chain
     acc = fma(a[i, k], b[k, j], acc) for k = 0, 1, ..., K-1 from acc = 0, each step rounded once to
     float32 (what a BLAS kernel with fused multiply-add does for a small product, and a GPU).
