@@ -45,10 +45,10 @@ WRONG = {
         ("shape slip", "answer = np.array([[2.7, -4.51], [0.0, 0.0], [0.0, 0.0]])"),
     ],
     ("03_gradient_value_scaling", 1): [
-        ("a row of y for a column", "answer = np.array([[0.0, 0.0, 0.0], [1.1, 2.2, 0.3]])"),
-        ("the wrong row of dx", "answer = np.array([[1.1, 1.4, 0.3], [0.0, 0.0, 0.0]])"),
-        ("all zeros", "answer = np.zeros((2, 3))"),
-        ("shape slip: one row", "answer = y_np[:, 2]"),
+        ("the factor 2 forgotten", "answer = np.array([[3.3, 0.2, 2.2], [1.1, 1.4, 0.3]])"),
+        ("rows of y for columns", "answer = np.array([[1.1, 0.2, 1.4], [2.2, 4.4, 0.6]])"),
+        ("only the element [1, 2]", "answer = np.array([[0.0, 0.0, 0.0], [2.2, 2.8, 0.6]])"),
+        ("shape slip: the sensitivity's columns", "answer = np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 2.0]]) @ y_np.T[:2]"),
     ],
     ("03_gradient_value_scaling", 2): [
         ("transposed", "answer = (x_np.T @ s_np).T"),
@@ -128,7 +128,8 @@ WRONG = {
     ],
 }
 
-# What a check must not print for a wrong answer: the answer, as a print would show it.
+# What a check must not print for a wrong answer, and no output above the exercise may show: the
+# answer, as a print would show it.
 TELLS = {
     ("01_input_derivation", 1): ["3., 2., 1.", "3.0, 2.0, 1.0", "[3 2 1]", "(3, 2, 1)"],
     ("01_input_derivation", 2): ["7.2", "5.2", "4.4"],
@@ -136,7 +137,7 @@ TELLS = {
     ("02_weight_derivation", 2): ["20.39"],
     ("02_weight_derivation", 3): ["20.39", "(dz,)"],
     ("02_weight_derivation", 4): ["4.51"],
-    ("03_gradient_value_scaling", 1): ["1.1, 1.4, 0.3", "1.4 0.3"],
+    ("03_gradient_value_scaling", 1): ["2.8, 0.6", "2.8 0.6"],
     ("03_gradient_value_scaling", 2): ["1.52", "2.82"],
     ("03_gradient_value_scaling", 3): ["line D", "'D'", '"D"'],
     ("04_gpu_kernels", 1): ["(4, 256)", "256"],

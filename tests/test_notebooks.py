@@ -219,3 +219,24 @@ def test_every_exercise_has_three_wrong_answers():
         for number in range(1, counted[name] + 1):
             assert len(WRONG.get((name, number), [])) >= 3, f"{name} exercise {number}: fewer than 3 wrong answers"
     assert set(WRONG) == {(n, k) for n, c in counted.items() for k in range(1, c + 1)}, "WRONG names no exercise"
+
+
+# 02's first exercise asks whether dz changes with z; its answer is dz for z = 1, printed above it.
+ANSWER_SHOWN_ON_PURPOSE = {("02_weight_derivation", 1)}
+
+
+@pytest.mark.parametrize("name", NUMBERED)
+def test_no_output_shows_an_answer_before_its_exercise(name):
+    """What a learner reads above an exercise does not print its answer (07's first exercise once did)."""
+    cells, number, shown = load(name)["cells"], 0, []
+    for cell in cells:
+        if "exercise" in tags(cell):
+            number += 1
+            for tell in [] if (name, number) in ANSWER_SHOWN_ON_PURPOSE else TELLS[name, number]:
+                told = [text[:80] for text in shown if tell in text]
+                assert not told, f"{name}: exercise {number}'s answer ({tell!r}) is printed above it: {told}"
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                shown.append("".join(out["text"]))
+            elif "text/plain" in out.get("data", {}):
+                shown.append("".join(out["data"]["text/plain"]))
