@@ -22,6 +22,10 @@ COURSE = ROOT / "build" / "course"
 SOLUTION_HEADER = re.compile(r"\A# Solution \(a raw cell[^\n]*\n")
 CHECK_CALL = re.compile(r"^print\((check_\w+\(.*\))\)\s*$", re.MULTILINE)
 GRADED_NOTE = "# Graded: this exercise's check runs when the notebook is graded.\n"
+GRADED_VERSION = ("**This is the graded version of the notebook.** Write each answer in the cell after the exercise, "
+                  "in place of `# YOUR CODE HERE`. The solutions are not included, and each exercise's check runs "
+                  "when the notebook is graded, so where the text mentions a collapsed solution or a check to run, "
+                  "it means the self-study version.")
 CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's configuration; written by course/make_assignments.py)
 c.CourseDirectory.course_id = "mini_autograd"
 c.CourseDirectory.root = {root!r}
@@ -67,6 +71,7 @@ def source_notebook(name: str):
         cells += [nbgrader_cell(answer, f"answer_{number}", solution=True),
                   nbgrader_cell(test, f"check_{number}", solution=False, points=1)]
         i += 3
+    cells.insert(1, nbformat.v4.new_markdown_cell(GRADED_VERSION))
     nb.cells = cells
     return nb
 

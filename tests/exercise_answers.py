@@ -48,7 +48,8 @@ WRONG = {
         ("the factor 2 forgotten", "answer = np.array([[3.3, 0.2, 2.2], [1.1, 1.4, 0.3]])"),
         ("rows of y for columns", "answer = np.array([[1.1, 0.2, 1.4], [2.2, 4.4, 0.6]])"),
         ("only the element [1, 2]", "answer = np.array([[0.0, 0.0, 0.0], [2.2, 2.8, 0.6]])"),
-        ("shape slip: the sensitivity's columns", "answer = np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 2.0]]) @ y_np.T[:2]"),
+        ("shape slip: the sensitivity's columns",
+         "answer = np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 2.0]]) @ y_np.T[:2]"),
     ],
     ("03_gradient_value_scaling", 2): [
         ("transposed", "answer = (x_np.T @ s_np).T"),
@@ -77,7 +78,8 @@ WRONG = {
         ("each gradient clipped by its own norm",
          "def my_clip(grads, max_norm):\n"
          "    return tuple(g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads)"),
-        ("entries clipped", "def my_clip(grads, max_norm):\n    return tuple(np.clip(g, -max_norm, max_norm) for g in grads)"),
+        ("entries clipped",
+         "def my_clip(grads, max_norm):\n    return tuple(np.clip(g, -max_norm, max_norm) for g in grads)"),
         ("always rescaled", "def my_clip(grads, max_norm):\n"
                             "    total = np.sqrt(sum(np.sum(g ** 2) for g in grads))\n"
                             "    return tuple(g * max_norm / total for g in grads)"),
@@ -98,7 +100,8 @@ WRONG = {
         ("factors swapped", "def my_mul_vjp(dout, x, y):\n"
                             "    def sum_to(g, shape):\n"
                             "        g = g.sum(axis=tuple(range(g.ndim - len(shape))))\n"
-                            "        return g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True).reshape(shape)\n"
+                            "        axes = tuple(i for i, n in enumerate(shape) if n == 1)\n"
+                            "        return g.sum(axis=axes, keepdims=True).reshape(shape)\n"
                             "    return sum_to(dout * x, x.shape), sum_to(dout * y, y.shape)"),
     ],
     ("06_gradient_rules", 3): [
