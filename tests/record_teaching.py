@@ -140,6 +140,17 @@ def jacobian_with_a_counter() -> dict:
     return result
 
 
+def clip_by_global_norm() -> dict:
+    """ops.clip_by_global_norm on two gradients whose global norm is 5 (3-4-0 and 0), clip_norm 1 and 10."""
+    import numpy as np
+    import mindspore as ms
+
+    ms.set_context(mode=ms.PYNATIVE_MODE, device_target="CPU")
+    grads = (ms.Tensor(np.array([3.0, 0.0], np.float32)), ms.Tensor(np.array([[0.0], [4.0]], np.float32)))
+    return {clip: [g.asnumpy().tolist() for g in ms.ops.clip_by_global_norm(grads, clip_norm=clip)]
+            for clip in (1.0, 10.0)}
+
+
 def notebook_07_cells() -> list:
     """Notebook 07's code cells run in order on MindSpore (imports changed; viz cells skipped)."""
     import __main__
@@ -191,6 +202,7 @@ def main() -> None:
         "train_one_step_cell_signature": str(inspect.signature(nn.TrainOneStepCell.__init__)),
         "dynamic_loss_scale_manager_signature": str(inspect.signature(mindspore.amp.DynamicLossScaleManager.__init__)),
         "has_ops_clip_by_global_norm": hasattr(mindspore.ops, "clip_by_global_norm"),
+        "clip_by_global_norm": clip_by_global_norm(),
         "jacobian_with_a_counter": jacobian_with_a_counter(),
         "notebook_07_cells": notebook_07_cells(),
     }

@@ -111,3 +111,20 @@ def test_train_one_step_cell_default_and_loss_scaling_as_06_says():
     assert "Left at its default, `sens=None`, it calls\n`GradOperation(get_by_list=True)`" in said
     assert "lifts every\ngradient" not in said and "2²⁴" in said
     assert RECORDED["has_ops_clip_by_global_norm"] and "`ops.clip_by_global_norm`" in text("05_training_loop")
+
+
+def test_05_clipping_solution_does_what_clip_by_global_norm_does():
+    """05's open-ended exercise says ops.clip_by_global_norm does what it asks: its solution agrees."""
+    import nbformat
+    import numpy as np
+
+    from course.make_assignments import SOLUTION_HEADER
+
+    nb = nbformat.read(NOTEBOOKS / "05_training_loop.ipynb", as_version=4)
+    solution = [c.source for c in nb.cells if "solution" in c.metadata.get("tags", []) and "my_clip" in c.source]
+    namespace = {"np": np}
+    exec(SOLUTION_HEADER.sub("", solution[0]), namespace)
+    grads = (np.array([3.0, 0.0]), np.array([[0.0], [4.0]]))
+    for clip, recorded in RECORDED["clip_by_global_norm"].items():
+        ours = namespace["my_clip"](grads, clip)
+        assert all(np.allclose(o, r, rtol=1e-6) for o, r in zip(ours, recorded)), (clip, ours, recorded)
