@@ -13,7 +13,7 @@ from typing import Any
 
 from .ops.array_ops import RESHAPE, STACK, TRANSPOSE
 from .runner import ALL_INPUTS, GradRunner
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 from .transforms import check_bool, check_weights
 
 

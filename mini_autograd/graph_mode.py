@@ -13,7 +13,7 @@ import numpy as np
 
 from . import tape as _tape
 from .tape import Tape
-from .tensor import Tensor
+from .tensors import Tensor
 
 # Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and
 # traced again if it comes back: a long session with ever new shapes holds at most this many.
@@ -72,7 +72,7 @@ class FloatInput:
     purpose: C code (``math.exp``, NumPy) would read a subclass's value without our knowing."""
 
     __slots__ = ("value", "index", "read")
-    _graph_float_input = True  # how tensor.py recognises it without importing this module
+    _graph_float_input = True  # how tensors.py recognises it without importing this module
 
     def __init__(self, value: float, index: int) -> None:
         self.value, self.index, self.read = value, index, False

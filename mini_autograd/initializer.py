@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensors import Tensor
 
 _rng = np.random.default_rng()
 

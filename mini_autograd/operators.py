@@ -1,7 +1,7 @@
 """Tensor's operators and its methods that run a primitive, bound to Tensor in this one place.
 
 ``x + y`` is ``ADD(x, y)``, an ``ops.Add()`` instance: every operator goes through a primitive, so
-the tape records it. tensor.py knows no primitive (it sits below ops/ in the layering); the
+the tape records it. tensors.py knows no primitive (it sits below ops/ in the layering); the
 package's ``__init__`` imports this module, which binds the functions below at the end.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .ops.array_ops import MEAN, MEAN_KEEP, RESHAPE, SUM, SUM_KEEP, TRANSPOSE
 from .ops.math_ops import (ADD, DIV, EQUAL, GREATER, GREATER_EQUAL, MATMUL, MUL, NEG, NOT_EQUAL, POW, SQUARE,
                            SUB)
 from .ops.primitive import CAST
-from .tensor import Tensor
+from .tensors import Tensor
 
 
 # -- comparisons: elementwise, a Bool tensor, as in MindSpore (a Tensor stays hashable by identity) --

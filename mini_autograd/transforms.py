@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .runner import ALL_INPUTS, GradRunner
-from .tensor import Parameter, ParameterTuple
+from .tensors import Parameter, ParameterTuple
 
 
 def check_bool(who: str, **flags: Any) -> None:

@@ -42,6 +42,8 @@ neg = np.negative
 exp = np.exp
 log = np.log
 tanh = np.tanh
+sin = np.sin
+cos = np.cos
 power = np.power
 square = np.square
 
@@ -50,6 +52,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-x) written with tanh: no overflow for large negative x.
     half = x.dtype.type(0.5)
     return half * np.tanh(half * x) + half
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x), as log(e^0 + e^x) (logaddexp): no overflow for large x, no log(1) = 0 for small."""
+    return np.logaddexp(x.dtype.type(0), x)
 
 
 def relu(x: np.ndarray) -> np.ndarray:

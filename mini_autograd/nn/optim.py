@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..tensor import Parameter, ParameterTuple, Tensor
+from ..tensors import Parameter, ParameterTuple, Tensor
 from .cell import Cell
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..backward import unbroadcast
-from ..tensor import Tensor
+from ..tensors import Tensor
 from .primitive import Primitive, apply
 
 _FLOAT64 = np.dtype(np.float64)

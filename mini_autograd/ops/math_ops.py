@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from ..graph_mode import FloatInput, float_operands
-from ..tensor import Tensor
+from ..tensors import Tensor
 from .primitive import _NO_ATTRS, CAST, Primitive, apply, apply2
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from .. import tape as _tape
-from ..tensor import Tensor
+from ..tensors import Tensor
 
 # 0-d constants made from Python numbers, shared: arrays are never changed in place.
 _constants: dict = {}

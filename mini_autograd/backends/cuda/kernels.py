@@ -91,6 +91,26 @@ def tanh(x):
 
 
 @cuda.jit(device=True)
+def sin(x):
+    if math.isinf(x):  # math.sin raises ValueError here; IEEE sin(inf) is NaN
+        return math.nan
+    return math.sin(x)
+
+
+@cuda.jit(device=True)
+def cos(x):
+    if math.isinf(x):
+        return math.nan
+    return math.cos(x)
+
+
+@cuda.jit(device=True)
+def softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): e^-|x| <= 1 never overflows, log1p keeps its small values
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@cuda.jit(device=True)
 def square(x):
     return x * x
 
