@@ -37,8 +37,8 @@ PAGES.update({
 })
 
 
-# Blocks left out: PyTorch's side of a comparison, and names the README's table leaves out
-LEFT_OUT = re.compile(r"import torch|mindspore\.amp|clip_by_global_norm")
+# Blocks left out: PyTorch's side of a comparison, and what the README's table leaves out (vmap, amp)
+LEFT_OUT = re.compile(r"import torch|mindspore\.amp|clip_by_global_norm|= vmap\(")
 
 
 def blocks_of(text: str, path: str) -> list:

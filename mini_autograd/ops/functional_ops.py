@@ -54,6 +54,14 @@ def zeros_like(input: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
     return Tensor(np.zeros(x.shape, _dtype.to_numpy(dtype) if dtype is not None else x._data.dtype))
 
 
+def randn(*size: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Standard normal draws from NumPy's global generator, which ``set_seed`` seeds (MindSpore's own
+    generator gives other numbers for the same seed)."""
+    shape = _shape_arg("randn", tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size)
+    rng = np.random if seed is None else np.random.default_rng(seed)
+    return Tensor(np.asarray(rng.standard_normal(shape)).astype(_dtype.to_numpy(dtype or _dtype.float32)))
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None) -> Tensor:
     return Tensor(np.eye(n, n if m is None else m, dtype=_dtype.to_numpy(dtype or _dtype.float32)))
 
@@ -186,8 +194,10 @@ def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def dense(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
-    """``input @ weight.T + bias``, nn.Dense's computation (2-D input)."""
-    out = _T_B(input, weight)
+    """``input @ weight.T + bias``, nn.Dense's computation, for a 2-D input or a 1-D one (a row)."""
+    x = _tensor("dense", "input", input)
+    out = _T_B(RESHAPE(x, (1, x.shape[0])), weight) if x.ndim == 1 else _T_B(x, weight)
+    out = RESHAPE(out, (out.shape[1],)) if x.ndim == 1 else out
     return out if bias is None else M.ADD(out, bias)
 
 

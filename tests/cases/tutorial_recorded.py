@@ -1,7 +1,7 @@
 """What each code block of tutorial_code.py printed under MindSpore 2.10, for test_tutorials.py (issue 24). Produced by tests/record_tutorials.py
 with MindSpore 2.10.0 CPU, Python 3.11.7, 2026-12-03.
 Per page, a list per mode ("BOTH" where PYNATIVE_MODE and GRAPH_MODE printed the same): a block's
-text, ("raises", type, message) for the block that raised, None for blocks after it.
+text, or ("raises", exception type, what it printed before, message) for a block that raised.
 """
 # flake8: noqa
 RECORDED = {'beginner_autograd': {'BOTH': ['',
@@ -130,12 +130,18 @@ RECORDED = {'beginner_autograd': {'BOTH': ['',
                                      '-0.16932409\n'
                                      '  0.00859953 -0.07133854  0.06807184 -0.1841504 ]\n',
                                      '',
-                                     ('raises', 'RuntimeError', ''),
-                                     ('raises', 'NameError', ''),
+                                     ('raises',
+                                      'RuntimeError',
+                                      '',
+                                      'For grad interface or custom function, grad tensor should be '
+                                      'broadcast to expected shape, but got [const vector]{} vs [const '
+                                      'vector]{16}'),
+                                     ('raises',
+                                      'NameError',
+                                      '',
+                                      "name 'compute_jac_matrix_cost_time' is not defined"),
                                      '(16, 16, 16)\n(16, 16)\n',
                                      '',
-                                     '(64, 33, 31)\n',
-                                     ('raises', 'RuntimeError', ''),
                                      '(128,)\n',
                                      '(128,)\n',
                                      ''],
@@ -145,13 +151,17 @@ RECORDED = {'beginner_autograd': {'BOTH': ['',
                                   '[ 0.01971892 -0.08302981  0.04596835  0.04415332 -0.07098779  0.05549163\n'
                                   ' -0.03951715 -0.08426405  0.04248245 -0.09561317 -0.00644335 -0.16932409\n'
                                   '  0.00859953 -0.07133854  0.06807184 -0.1841504 ]\n',
-                                  ('raises', 'AssertionError', ''),
-                                  ('raises', 'ValueError', ''),
-                                  ('raises', 'NameError', ''),
+                                  ('raises', 'AssertionError', '', ''),
+                                  ('raises',
+                                   'ValueError',
+                                   '',
+                                   'Rank of x(1) and dout(0) not equal, primitive name: TanhGrad.'),
+                                  ('raises',
+                                   'NameError',
+                                   '',
+                                   "name 'compute_jac_matrix_cost_time' is not defined"),
                                   '(16, 16, 16)\n(16, 16)\n',
                                   '',
-                                  '(64, 33, 31)\n',
-                                  ('raises', 'RuntimeError', ''),
                                   '(128,)\n',
                                   '(128,)\n',
                                   '']}}
