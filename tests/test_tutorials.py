@@ -18,9 +18,21 @@ NUMBERS_NOT_COMPARED = {
 }
 
 
+# Where MindSpore 2.10's two modes answer differently, we give one answer in both (README's table of
+# departures): (page, mode, block) -> the mode whose recorded answer holds instead.
+DEPARTURES = {
+    # jacrev's Jacobian against the vjp loop's: GRAPH_MODE's differs (np.allclose fails), PYNATIVE's agrees
+    ("jacobians_hessians", "GRAPH", 3): "PYNATIVE",
+    # vjp_fn given a cotangent of the wrong shape: RuntimeError in PYNATIVE, ValueError in GRAPH
+    ("jacobians_hessians", "PYNATIVE", 4): "GRAPH",
+}
+
+
 def recorded(page: str, mode: str) -> list:
     data = RECORDED[page]
-    return data.get("BOTH", data.get(mode))
+    if "BOTH" in data:
+        return data["BOTH"]
+    return [data[DEPARTURES.get((page, mode, i), mode)][i] for i in range(len(data[mode]))]
 
 
 @pytest.mark.parametrize("mode", ["PYNATIVE", "GRAPH"])
