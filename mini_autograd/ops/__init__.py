@@ -7,7 +7,7 @@ from ..transforms import GradOperation
 from .array_ops import BroadcastTo, ReduceMean, ReduceSum, Reshape, Stack, Transpose
 from .math_ops import (Add, Div, Equal, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, NotEqual, Pow, ReLU,
                        Sigmoid, Square, Sub, Tanh)
-from .functional_ops import (add, binary_cross_entropy_with_logits, broadcast_to, cast, cos, dense, div, equal, exp,
+from .functional_ops import (add, arange, binary_cross_entropy_with_logits, broadcast_to, cast, cos, dense, div, equal, exp,
                              eye, greater, log, matmul, mean, mul, neg, ones, ones_like, pow, relu, reshape, sigmoid,
                              sin, softplus, square, stack, stop_gradient, sub, sum, tanh, transpose, zeros, zeros_like, randn)
 from .nn_ops import LogSoftmax
@@ -24,4 +24,4 @@ __all__ = ["Primitive", "MatMul", "Mul", "Add", "Sub", "Div", "Neg", "Square", "
            "ones", "zeros", "ones_like", "zeros_like", "eye", "add", "sub", "mul", "div", "neg", "square", "pow",
            "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "equal", "greater", "cast", "sum",
            "mean", "reshape", "transpose", "broadcast_to", "stack", "matmul", "dense", "stop_gradient",
-           "binary_cross_entropy_with_logits", "randn"]
+           "binary_cross_entropy_with_logits", "randn", "arange"]

@@ -20,6 +20,8 @@ _T_B = M.MatMul(transpose_b=True)
 
 
 def _shape_arg(who: str, shape: Any) -> tuple:
+    if isinstance(shape, Tensor) and shape.ndim <= 1 and shape.dtype.np_dtype.kind in "iu":
+        shape = [int(n) for n in shape.asnumpy().reshape(-1)]  # a shape given as an integer tensor
     shape = (shape,) if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool) else shape
     if not isinstance(shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
                                                        and n >= 0 for n in shape):
@@ -60,6 +62,14 @@ def randn(*size: Any, dtype: Any = None, seed: Any = None) -> Tensor:
     shape = _shape_arg("randn", tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size)
     rng = np.random if seed is None else np.random.default_rng(seed)
     return Tensor(np.asarray(rng.standard_normal(shape)).astype(_dtype.to_numpy(dtype or _dtype.float32)))
+
+
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None) -> Tensor:
+    """start, start + step, ... before end; Int64 for ints, Float32 when any is a float (as MindSpore)."""
+    start, end = (0, start) if end is None else (start, end)
+    floats = any(isinstance(v, float) for v in (start, end, step))
+    values = np.arange(start, end, step, dtype=np.float32 if floats else np.int64)
+    return Tensor(values if dtype is None else values.astype(_dtype.to_numpy(dtype)))
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None) -> Tensor:

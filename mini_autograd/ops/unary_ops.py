@@ -5,10 +5,24 @@ its high-order examples differentiate Sin and Cos.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from ..tensors import Tensor
 from .math_ops import _Unary
+from .primitive import _NO_ATTRS, apply
 
 
-class Sin(_Unary):
+class _FloatUnary(_Unary):
+    """Refuses an integer or Bool tensor, as MindSpore 2.10 does (a TypeError, no silent Float64)."""
+
+    def __call__(self, x: Any) -> Tensor:
+        if isinstance(x, Tensor) and x._data.dtype.kind != "f":
+            raise TypeError(f"For '{self.name}', the input 'x' should be a float Tensor (Float16, Float32 or "
+                            f"Float64), but got {x.dtype}.")
+        return _Unary.__call__(self, x) if not isinstance(x, Tensor) else apply(self, (x,), _NO_ATTRS)
+
+
+class Sin(_FloatUnary):
     name = "Sin"
     vjp_reads = frozenset({"inputs"})
 
@@ -20,7 +34,7 @@ class Sin(_Unary):
         return (xp.mul(dout, xp.cos(x)),)
 
 
-class Cos(_Unary):
+class Cos(_FloatUnary):
     name = "Cos"
     vjp_reads = frozenset({"inputs"})
 
@@ -32,7 +46,7 @@ class Cos(_Unary):
         return (xp.neg(xp.mul(dout, xp.sin(x))),)
 
 
-class Softplus(_Unary):
+class Softplus(_FloatUnary):
     """``log(1 + e^x)``, the smooth ReLU; the binary cross-entropy with logits is written with it."""
 
     name = "Softplus"
