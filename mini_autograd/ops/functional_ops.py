@@ -170,14 +170,7 @@ def transpose(input: Any, input_perm: Any) -> Tensor:  # noqa: A002
 
 def broadcast_to(input: Any, shape: Any) -> Tensor:  # noqa: A002
     """As MindSpore, -1 in ``shape`` keeps that axis of the input (aligned from the right)."""
-    x = _tensor("broadcast_to", "input", input)
-    if isinstance(shape, (tuple, list)) and -1 in shape:
-        lead = len(shape) - x.ndim
-        if lead < 0 or any(n == -1 and i < lead for i, n in enumerate(shape)):
-            raise ValueError(f"For 'broadcast_to', -1 may stand only for an axis the input has, but got shape "
-                             f"{list(shape)} for an input of shape {list(x.shape)}.")
-        shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-    return BroadcastTo(shape)(x)
+    return BroadcastTo(shape)(input)
 
 
 def stack(tensors: Any, axis: int = 0) -> Tensor:

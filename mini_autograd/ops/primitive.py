@@ -33,6 +33,12 @@ class Primitive:
     # then skips its unbroadcast and cast checks, 1.7k instructions per input (callgrind).
     grads_exact = False
 
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:  # ops.Primitive("MyOp"), as MindSpore's; subclasses have their name already
+            if not isinstance(name, str):
+                raise TypeError(f"For 'Primitive', the argument 'name' should be str, but got {type(name).__name__}.")
+            self.name = name
+
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)
 
@@ -67,7 +73,7 @@ class Primitive:
 
     def attributes(self) -> dict:
         """The constructor's settings, for display (``MatMul(transpose_b=True)``)."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "name"}
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.attributes().items())
