@@ -86,6 +86,10 @@ BINARY = {
     "Mul": (ops.Mul(), np.multiply),
     "Mul, squared": (squared(ops.Mul()), np_squared(np.multiply)),
     "Div": (ops.Div(), np.divide),
+    # logits and labels (MindSpore 2.10 has no second derivative here: README's departures table)
+    "binary_cross_entropy_with_logits": (
+        lambda x, y: ops.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        lambda x, y: (1 - y) * x + np.log1p(np.exp(-x))),
 }
 
 

@@ -56,3 +56,11 @@ def test_tensor_is_the_factory_and_tensors_the_module():
     assert callable(ms.tensor) and ms.tensor is module.tensor
     t = ms.tensor([1, 2, 3], ms.float32)
     assert isinstance(t, Tensor) and t.dtype == ms.float32
+
+
+def test_parameter_groups_are_refused_with_a_message_that_says_so():
+    # MindSpore 2.10 takes [{'params': [w], 'lr': 0.1}, {'params': [b]}]; README's departures table
+    net = ms.nn.Dense(3, 2)
+    w, b = net.trainable_params()
+    with pytest.raises(TypeError, match="parameter groups"):
+        ms.nn.SGD([{"params": [w], "lr": 0.1}, {"params": [b]}], learning_rate=0.01)
