@@ -46,3 +46,11 @@ def test_no_stop_gradient_no_legend_entry():
     fvg = nn.ForwardValueAndGrad(ops.Square())
     fvg(Tensor(np.array([1.0], np.float32)))
     assert not any(t.startswith("stop_gradient") for t in texts(viz.render_svg(fvg)))
+
+
+@pytest.mark.parametrize("fn,name", [(ops.sin, "Sin"), (ops.cos, "Cos"), (ops.softplus, "Softplus")])
+def test_the_new_primitives_are_drawn_with_their_names(fn, name):
+    context.set_context(mode=context.GRAPH_MODE, device_target="CPU")
+    fvg = nn.ForwardValueAndGrad(fn)
+    fvg(Tensor(np.array([0.5, -1.0], np.float32)))
+    assert name in texts(viz.render_svg(fvg))
