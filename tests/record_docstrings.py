@@ -1,5 +1,5 @@
-"""Record the ``Examples:`` of MindSpore's docstrings for the names issue 24 added, and what MindSpore
-2.10 printed for them, in both modes (issue 24).
+"""Record the ``Examples:`` of MindSpore's docstrings for every name mini_autograd exports, and what
+MindSpore 2.10 printed for them, in both modes (issue 24).
 
 Run from the repository root with MindSpore's venv, never with the engine's:
     PYTHONPATH=$PWD /work/msvenv/bin/python tests/record_docstrings.py
@@ -21,11 +21,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.tutorial_pages import run_page  # noqa: E402
 
-NAMES = ["tensor", "vmap", "nn.BCEWithLogitsLoss"] + ["ops." + n for n in (
-    "ones", "zeros", "ones_like", "zeros_like", "eye", "add", "sub", "mul", "div", "neg", "square", "pow", "exp", "log",
-    "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "equal", "greater", "cast", "sum", "mean", "reshape",
+# every name mini_autograd exports that MindSpore 2.10 documents with Examples (issue 24, item 2)
+NAMES = ["tensor", "Tensor", "Parameter", "ParameterTuple", "value_and_grad", "grad", "get_grad", "vjp", "jvp", "jacrev",
+         "jacfwd", "vmap", "set_context", "get_context", "set_seed"] + ["ops." + n for n in (
+    "ones", "zeros", "ones_like", "zeros_like", "eye", "arange", "add", "sub", "mul", "div", "neg", "square", "pow", "exp",
+    "log", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "equal", "greater", "cast", "sum", "mean", "reshape",
     "transpose", "broadcast_to", "stack", "matmul", "dense", "stop_gradient", "binary_cross_entropy_with_logits",
-    "randn", "Sin", "Cos", "Softplus")]
+    "randn", "Sin", "Cos", "Softplus", "StopGradient", "Primitive", "MatMul", "Mul", "Add", "Sub", "Div", "Neg", "Square",
+    "Pow", "Exp", "Log", "Tanh", "Sigmoid", "ReLU", "ReduceSum", "ReduceMean", "Transpose", "Reshape", "Cast",
+    "Greater", "GreaterEqual", "Equal", "NotEqual", "BroadcastTo", "Stack", "LogSoftmax", "GradOperation")] + [
+    "nn." + n for n in ("Cell", "Dense", "ReLU", "Tanh", "Sigmoid", "SequentialCell", "MSELoss",
+                        "SoftmaxCrossEntropyWithLogits", "BCEWithLogitsLoss", "Optimizer", "SGD", "Momentum",
+                        "ForwardValueAndGrad", "WithLossCell", "TrainOneStepCell")]
 
 
 def echoed(source: str) -> str:
@@ -56,7 +63,7 @@ def main() -> None:
     per_mode = {mode: run_page(blocks, "mindspore", mode) for mode in ("PYNATIVE", "GRAPH")}
     out = Path(__file__).resolve().parent / "cases" / "docstring_examples.py"
     out.write_text(
-        '"""The Examples of MindSpore 2.10\'s docstrings for the names issue 24 added, one block per\n'
+        '"""The Examples of MindSpore 2.10\'s docstrings for every name we export, one block per\n'
         "``>>>`` statement (an expression prints its repr), and what each printed: produced by\n"
         f"tests/record_docstrings.py with MindSpore {mindspore.__version__} CPU, Python {platform.python_version()}, "
         f"{datetime.date.today().isoformat()}.\nQuoted from MindSpore's source (Apache-2.0) as test data. "
