@@ -1,6 +1,6 @@
 """More one-input primitives: Sin, Cos, Softplus and StopGradient, forward and vjp side by side
 (the derivative as a comment), kept apart from math_ops.py, which is at its size. MindSpore's
-beginner tutorial needs stop_gradient and a binary cross-entropy (built on Softplus, nn_functional);
+beginner tutorial needs stop_gradient and a binary cross-entropy (built on Softplus, functional_ops.py);
 its high-order examples differentiate Sin and Cos.
 """
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Any
 
 from ..tensors import Tensor
 from .math_ops import _Unary
-from .primitive import _NO_ATTRS, apply
 
 
 class _FloatUnary(_Unary):
@@ -19,7 +18,7 @@ class _FloatUnary(_Unary):
         if isinstance(x, Tensor) and x._data.dtype.kind != "f":
             raise TypeError(f"For '{self.name}', the input 'x' should be a float Tensor (Float16, Float32 or "
                             f"Float64), but got {x.dtype}.")
-        return _Unary.__call__(self, x) if not isinstance(x, Tensor) else apply(self, (x,), _NO_ATTRS)
+        return _Unary.__call__(self, x)
 
 
 class Sin(_FloatUnary):

@@ -92,16 +92,12 @@ def tanh(x):
 
 @cuda.jit(device=True)
 def sin(x):
-    if math.isinf(x):  # math.sin raises ValueError here; IEEE sin(inf) is NaN
-        return math.nan
-    return math.sin(x)
+    return math.nan if math.isinf(x) else math.sin(x)  # math.sin raises at inf; IEEE sin(inf) is NaN
 
 
 @cuda.jit(device=True)
 def cos(x):
-    if math.isinf(x):
-        return math.nan
-    return math.cos(x)
+    return math.nan if math.isinf(x) else math.cos(x)
 
 
 @cuda.jit(device=True)
