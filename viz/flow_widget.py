@@ -14,7 +14,9 @@ from mini_autograd.trace import Trace
 
 from . import flow as _flow
 from .common import error_html, esc, matrix_html, notice_html, shows_errors, svg_html, table_html
-from .graph import GraphRenderError, GraphTooLarge, as_trace, check_collapse, render_svg, tensor_label
+from .graph import (GraphRenderError, GraphTooLarge, as_trace, build_digraph, check_collapse, render_svg,
+                    tensor_label)
+from .render import too_large
 
 
 class FlowWidget(widgets.VBox):
@@ -32,6 +34,8 @@ class FlowWidget(widgets.VBox):
             raise ValueError(f"For 'FlowWidget', 'interval_ms' should be a positive int, but got {interval_ms!r}.")
         self.trace: Trace = trace
         self.collapse = check_collapse(trace, collapse, "FlowWidget")
+        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
+        self._check_size()  # before the frames are made: a graph too large to draw says so at once
         self.frames: list = _flow.frames(trace)
         n = len(self.frames) - 1
         self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
@@ -45,7 +49,6 @@ class FlowWidget(widgets.VBox):
         self.message = widgets.HTML()
         self.last_error: BaseException | None = None
         self.active = True
-        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
         self._stale = False
         super().__init__(children=[widgets.HBox([self.play, self.slider]), self.caption, self.edges_html,
                                    self.graph_html, self.message])
@@ -72,11 +75,19 @@ class FlowWidget(widgets.VBox):
                 raise
         return self._svgs[k]
 
+    def _check_size(self) -> None:
+        """Count the graph's nodes and edges (no dot run) and keep GraphTooLarge when past the limits."""
+        try:
+            too_large(build_digraph(self.trace, collapse=self.collapse))
+        except GraphTooLarge as e:
+            self._svgs["too large"] = e
+
     def set_trace(self, source: Any) -> None:
         trace = as_trace(source, "FlowWidget")
         self.trace = trace
-        self.frames = _flow.frames(trace)
         self._svgs = {}
+        self._check_size()
+        self.frames = _flow.frames(trace)
         n = len(self.frames) - 1
         if self.slider.value > n:
             self.slider.value = n
@@ -89,6 +100,7 @@ class FlowWidget(widgets.VBox):
     def set_collapse(self, collapse: Any) -> None:
         self.collapse = check_collapse(self.trace, collapse, "FlowWidget")
         self._svgs = {}
+        self._check_size()
         self._stale = True
         if self.active:
             self.refresh()
