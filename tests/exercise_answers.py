@@ -129,6 +129,14 @@ WRONG = {
         ("the gradient times v", "def my_hvp(g, x, v):\n    return ms.grad(g)(x) * v"),
         ("evaluated at v", "def my_hvp(g, x, v):\n    return ms.grad(lambda x_: (ms.grad(g)(x_) * v).sum())(v)"),
     ],
+    ("07_higher_order", 4): [
+        ("the target not held", "def my_loss(w, x):\n    return ((w * x - (0.9 * w * x + 0.1)) ** 2).sum()"),
+        ("the prediction held instead", "def my_loss(w, x):\n"
+                                        "    return ((ops.stop_gradient(w * x) - (0.9 * w * x + 0.1)) ** 2).sum()"),
+        ("both held", "def my_loss(w, x):\n"
+                      "    return ((ops.stop_gradient(w * x) - ops.stop_gradient(0.9 * w * x + 0.1)) ** 2).sum()"),
+        ("no square", "def my_loss(w, x):\n    return (w * x - ops.stop_gradient(0.9 * w * x + 0.1)).sum()"),
+    ],
 }
 
 # What a check must not print for a wrong answer, and no output above the exercise may show: the
@@ -152,4 +160,5 @@ TELLS = {
     ("07_higher_order", 1): ["3.3, 0.2, 2.2", "3.3 0.2 2.2"],
     ("07_higher_order", 2): ["3 jvps", "jacfwd computes"],
     ("07_higher_order", 3): ["4 q", "8 x"],
+    ("07_higher_order", 4): ["0.40", "0.4 "],
 }

@@ -151,6 +151,19 @@ def clip_by_global_norm() -> dict:
             for clip in (1.0, 10.0)}
 
 
+def grad_of_a_primitive() -> str:
+    """ms.grad given the Primitive ops.Sin() itself, not a function that calls it."""
+    import numpy as np
+    import mindspore as ms
+
+    ms.set_context(mode=ms.PYNATIVE_MODE, device_target="CPU")
+    try:
+        ms.grad(ms.ops.Sin())(ms.Tensor(np.array([0.5])))
+        return "ok"
+    except Exception as e:  # noqa: BLE001  (what MindSpore raises is the data)
+        return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:160]}"
+
+
 def notebook_07_cells() -> list:
     """Notebook 07's code cells run in order on MindSpore (imports changed; viz cells skipped)."""
     import __main__
@@ -204,6 +217,7 @@ def main() -> None:
         "has_ops_clip_by_global_norm": hasattr(mindspore.ops, "clip_by_global_norm"),
         "clip_by_global_norm": clip_by_global_norm(),
         "jacobian_with_a_counter": jacobian_with_a_counter(),
+        "grad_of_a_primitive": grad_of_a_primitive(),
         "notebook_07_cells": notebook_07_cells(),
     }
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")

@@ -87,7 +87,8 @@ def test_vjp_fn_and_jacobians_as_07_says():
     assert "one forward pass, kept for every vjp" not in said
     assert "the same code runs on MindSpore with the import changed" not in said.replace("\n", " ")
     # every cell MindSpore could not run belongs to section 4 (counting calls) or 7 (this engine's trace)
-    failed = [first for first, result in RECORDED["notebook_07_cells"] if result != "ok"]
+    failed = [first for first, result in RECORDED["notebook_07_cells"]
+              if result != "ok" and not result.startswith("skipped")]
     section = {}
     current = 0
     for cell in cells("07_higher_order"):
@@ -97,6 +98,7 @@ def test_vjp_fn_and_jacobians_as_07_says():
             current = int(match.group(1))
         elif cell["cell_type"] == "code" and source.strip():
             section[source.strip().splitlines()[0]] = current
+    assert RECORDED["grad_of_a_primitive"] != "ok"       # why section 9 wraps ops.Sin() in a function
     assert failed and all(section[first] in (4, 7) for first in failed), \
         [(first, section.get(first)) for first in failed]
     assert any("Parse Lambda Function Fail" in result for _, result in RECORDED["notebook_07_cells"])
