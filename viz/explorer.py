@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from mini_autograd.trace import Trace
 
-from .common import check_bool, esc, shows_errors
+from .common import STATIC_NOTE, check_bool, esc, picture_html, shows_errors
 from .flow_widget import FlowWidget
 from .graph_widget import GraphWidget
 from .sens_widget import SensitivityExplorer
@@ -41,7 +41,7 @@ class Explorer(widgets.VBox):
                                         get_by_list=get_by_list, sens_param=sens_param, sens=sens, _who="explore")
         trace = self.sens.trace
         self.graph = GraphWidget(trace, collapse=collapse)
-        self.flow = FlowWidget(trace, collapse=collapse)
+        self.flow = FlowWidget(trace, collapse=self.graph.collapse)  # a large network: as the graph starts
         self.graph.on_collapse(self.flow.set_collapse)
         self.toggles = {name: widgets.Checkbox(value=v, description=name, indent=False,
                                                layout=widgets.Layout(width="130px"))
@@ -111,6 +111,13 @@ class Explorer(widgets.VBox):
         self.graph.set_trace(sens.trace)
         self.flow.set_trace(sens.trace)
         self.message.value = ""
+
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The widget, and beside it the returned structure and the graph for where widgets do not render."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = picture_html(self.graph._repr_svg_(), STATIC_NOTE + self.repr_html.value)
+        return bundle
 
 
 def explore(network: Any, *inputs: Any, weights: Any = None, get_all: bool = False, get_by_list: bool = False,
