@@ -28,7 +28,7 @@ def shown(value: Any) -> float:
     """A sensitivity element as a control shows it: the shortest decimal that reads back as the same
     value of its own dtype (float32 0.27 shows "0.27", not float64's "0.27000001072883606")."""
     v = np.asarray(value)
-    return float(np.format_float_scientific(v, unique=True)) if v.dtype.kind == "f" else float(v)
+    return float(np.format_float_scientific(v[()], unique=True)) if v.dtype.kind == "f" else float(v)
 
 
 class SensitivityExplorer(widgets.VBox):
