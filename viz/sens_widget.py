@@ -135,7 +135,7 @@ class SensitivityExplorer(widgets.VBox):
                                 self.one_hot_index, self.preset_buttons["random"], self.random_seed],
                                layout=widgets.Layout(flex_flow="row wrap"))
         self.off_html = widgets.HTML()
-        self.controls_box = widgets.VBox([self.off_html, widgets.HBox(grids), presets, self.capped_html])
+        self.controls_box = widgets.VBox([widgets.HBox(grids), self.off_html, presets, self.capped_html])
         results = widgets.HBox([self.grads_html, self.ones_html], layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__(children=[self.controls_box, self.value_html, results, self.heatmap,
                                    self.explain_html, self.message])
