@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_checks import CHECKS, TAG_WIDGETS, all_texts
+from tests.browser_layout import check_flow_frame, check_pictures, screenshot_each
 from tests.browser_support import (DOC_SENS, Call, Explorer, Flow, Graph, Output, Sensitivity, Training, one_hot)
 
 pytestmark = pytest.mark.browser
@@ -249,8 +250,26 @@ def test_notebook_in_jupyterlab(browser, lab, name):
             where = f"{name}, {kind} {n}"
             CHECKS[kind](page, page.locator(f"[data-browser-test='{kind}-{n}']"), item, where)
         assert_no_errors(page)
+        shot(page, name)
+        layout_at_both_sizes(page, name)
+        assert_no_errors(page)
     finally:
         shot(page, name)
         page.close()
+
+
+def layout_at_both_sizes(page, name: str) -> None:
+    """At the test's 1400x1000 and at a laptop's 1366x768: every picture fits its output with its
+    legend, each flow keeps its frame's size and shows controls and step together; a screenshot of
+    each widget at each size."""
+    flows = page.evaluate("() => document.querySelectorAll('[data-browser-test^=\"Flow-\"]').length")
+    for width, height in ((1400, 1000), (1366, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)
+        where = f"{name} at {width}x{height}"
+        check_pictures(page, where)
+        for i in range(flows):
+            check_flow_frame(page, page.locator(f"[data-browser-test='Flow-{i}']"), f"{where}, Flow {i}")
+        screenshot_each(page, Path(name).stem, f"{width}x{height}")
 
 
