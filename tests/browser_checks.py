@@ -317,10 +317,7 @@ def type_sensitivities(page, sens_widget, controls) -> None:
         assert shown and set(shown) <= set(want), f"unexpected gradient tables: {sorted(shown)}"
         for name, values in shown.items():
             np.testing.assert_allclose(values, want[name].reshape(values.shape), rtol=2e-5, atol=1e-6)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "browser_latency.json").write_text(json.dumps({
-        "median_ms": statistics.median(latencies), "p95_ms": float(np.percentile(latencies, 95)),
-        "samples_ms": latencies}))
+    assert statistics.median(latencies) < 2000, f"typed sensitivities: {latencies} ms in the page"
 
 
 CHECKS = {"Graph": check_graph, "GraphWidget": check_graph_widget, "Flow": check_flow,

@@ -108,12 +108,18 @@ def screenshot_each(page, stem: str, size: str) -> list:
 
 # -- response times in the page -----------------------------------------------------------------------
 
-ARM = r"""(el, selector) => {
+ARM = r"""(el, selectors) => {
     window.__lat = null;
-    const read = () => [...el.querySelectorAll(selector)].map(e => e.innerHTML.length + ':' + e.textContent).join('|');
-    const old = read(), start = performance.now();
+    const read = () => selectors.map(sel => [...el.querySelectorAll(sel)].map(e => e.outerHTML).join('|'));
+    const old = read();
+    let start = performance.now();
+    // the time starts at the learner's own event (the key or the click), not at the test's call
+    const begin = () => { start = performance.now(); };
+    el.addEventListener('keydown', begin, {capture: true, once: true});
+    el.addEventListener('click', begin, {capture: true, once: true});
     const seen = new MutationObserver(() => {
-        if (read() !== old) {
+        const now = read();
+        if (now.every((v, i) => v !== old[i])) {  // every part of the view has changed
             seen.disconnect();
             // changed in the DOM; the time ends when the browser has laid it out and painted it
             requestAnimationFrame(() => setTimeout(() => { window.__lat = performance.now() - start; }, 0));
@@ -123,16 +129,57 @@ ARM = r"""(el, selector) => {
 }"""
 
 
-def timed(page, el, selector: str, act) -> float:
-    """Milliseconds from ``act()`` (a click or key press) until ``selector`` inside ``el`` changes
-    and is painted."""
-    el.evaluate(ARM, selector)
+def timed(page, el, selectors: list, act) -> float:
+    """Milliseconds from the learner's event in ``act()`` (a key press or a click inside ``el``) until
+    every part of the view named by ``selectors`` has changed and the browser has painted it."""
+    el.evaluate(ARM, selectors)
     act()
     page.wait_for_function("window.__lat !== null", timeout=20_000, polling=20)
     return page.evaluate("window.__lat")
 
 
 def summary(samples: list) -> dict:
-    return {"median_ms": statistics.median(samples), "p95_ms": float(np.percentile(samples, 95)),
+    return {"median_ms": round(statistics.median(samples), 1), "p95_ms": round(float(np.percentile(samples, 95)), 1),
             "n": len(samples), "samples_ms": [round(s, 1) for s in samples]}
 
+
+def response_times(page, n: int = 10) -> dict:
+    """Each widget of 02 (a flow, the explorer, the sensitivity explorer), driven as a learner drives
+    it, ``n`` times: {widget: median, p95, samples}."""
+    flow = page.locator("[data-browser-test='Flow-0']")
+    explorer = page.locator("[data-browser-test='Explorer-0']")
+    sens = page.locator("[data-browser-test='Sensitivity-0']")
+    out: dict = {}
+
+    flow.scroll_into_view_if_needed()
+    last = flow_caption(flow_state(flow)["caption"])[1]
+    steps = [(k % last) + 1 for k in range(n)]  # 1, 2, ... never the step shown before
+    type_step(page, flow, 0)
+    wait_for_frame(page, flow, 0, "latency")
+    out["flow: step typed"] = summary([timed(page, flow, [".mini-autograd-frame", ".mini-autograd-caption"],
+                                             lambda k=k: type_step(page, flow, k)) for k in steps])
+
+    explorer.scroll_into_view_if_needed()
+    box = explorer.locator(".mini-autograd-toggle-get-all input")
+    samples = []
+    for _ in range(n):
+        samples.append(timed(page, explorer, [".mini-autograd-repr", ".mini-autograd-graph .mini-autograd-svg"],
+                             box.click))
+    out["explorer: get_all ticked"] = summary(samples)
+
+    sens.scroll_into_view_if_needed()
+    controls = sens.locator(".mini-autograd-sens-control input")
+    samples = []
+    for k in range(n):
+        box = controls.nth(k % controls.count())
+        value = round(float(box.input_value()) + 0.25 * (k + 1), 2)
+        box.fill(str(value))
+        samples.append(timed(page, sens, [".mini-autograd-grads"], lambda b=box: b.press("Enter")))
+    out["sensitivity: value typed"] = summary(samples)
+
+    samples = []
+    for k in range(n):
+        button = sens.locator(f".mini-autograd-preset-{('ones', 'random')[k % 2]}")
+        samples.append(timed(page, sens, [".mini-autograd-grads", ".mini-autograd-heatmap"], button.click))
+    out["sensitivity: preset button"] = summary(samples)
+    return out

@@ -120,3 +120,27 @@ def test_every_widget_carries_a_static_picture(called, xy):
         assert inside in bundle["text/html"], type(w).__name__
         assert "run the notebook to use the widget" in bundle["text/html"]
     assert viz.flow_widget(called)._repr_mimebundle_()["text/html"] == flow._repr_mimebundle_()["text/html"]
+
+
+def test_a_hidden_sensitivity_tab_draws_its_heatmap_when_shown(xy):
+    """The heatmap (matplotlib, the slowest part of an update) waits while its tab is hidden."""
+    from tests.conftest import Net
+    e = viz.explore(Net(), *xy, sens_param=True)
+    before = e.sens.heatmap.value
+    e.sens.set_sens([[2.0, 0, 0], [0, 0, 0]])
+    assert e.sens.heatmap.value == before and "4.51" not in e.sens.grads_html.value  # tables follow at once
+    e.tabs.selected_index = 2
+    assert e.sens.heatmap.value != before
+
+
+def test_dot_runs_once_per_drawing(called, monkeypatch):
+    """The same DOT text (a flag toggled back) is laid out once: dot's run is the slowest step."""
+    import subprocess
+
+    from viz import render
+    runs = []
+    real = subprocess.run
+    monkeypatch.setattr(render.subprocess, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    render._run_dot.cache_clear()
+    first = viz.render_svg(called)
+    assert viz.render_svg(called) == first and len(runs) == 1

@@ -81,6 +81,7 @@ class Explorer(widgets.VBox):
     def _set_active(self, index: int | None) -> None:
         for i, view in enumerate(self._views):
             view.active = index == i
+        self.sens.active = index == 2
 
     @shows_errors
     def _on_tab(self, change: dict) -> None:
@@ -89,6 +90,8 @@ class Explorer(widgets.VBox):
             self.graph.refresh()
         if change["new"] == 1 and self.flow._stale:
             self.flow.refresh()
+        if change["new"] == 2 and self.sens._heatmap_stale:
+            self.sens.draw_heatmap()
 
     @shows_errors
     def _on_toggle(self, name: str, change: dict) -> None:

@@ -65,7 +65,9 @@ class SensitivityExplorer(widgets.VBox):
         # flex-start: at its own size (a flex column would stretch it to the page width), never wider than the page
         self.heatmap = widgets.Image(format="svg+xml", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.heatmap.add_class("mini-autograd-heatmap")
-        self._panel = HeatmapPanel()
+        self._panels: dict = {}  # (shapes, titles) -> HeatmapPanel: a flag toggled back reuses its axes
+        self.active = True  # False while hidden in the explorer's tab: the heatmap is drawn when shown
+        self._heatmap_stale = False
         self._suspend = False
         self._listeners: list = []
         sens_now = self.model.sens
@@ -234,16 +236,14 @@ class SensitivityExplorer(widgets.VBox):
                                 + "".join(html_table(a, label) for label, a in self.grads_ones) + "</div>")
 
     def _show_dynamic(self) -> None:
-        sens = self.model.sens
         missing = self.model.not_in_trace
         note = (f"<div class='mini-autograd-capped'>{missing} returned gradient(s) not listed: weights the "
                 f"network never read are not in the Trace (their gradient is zero).</div>" if missing else "")
         self.grads_html.value = ("<div><b>gradients = J<sup>T</sup> · sens</b>"
                                  + "".join(html_table(a, label) for label, a in self.grads) + note + "</div>")
-        arrays = sens + [a for _, a in self.grads]
-        titles = ([f"sens (output {o})" if len(sens) > 1 else "sens" for o in range(len(sens))]
-                  + [label for label, _ in self.grads])
-        self.heatmap.value = self._panel.svg(arrays[:MAX_PANELS], titles[:MAX_PANELS])
+        self._heatmap_stale = True
+        if self.active:
+            self.draw_heatmap()
         self.explain_html.value = self._explanation(self.model.value_unchanged())
 
     def static_html(self) -> str:
@@ -258,6 +258,18 @@ class SensitivityExplorer(widgets.VBox):
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/html"] = self.static_html()
         return bundle
+
+    def draw_heatmap(self) -> None:
+        """Draw the heatmaps of the current sens and gradients (matplotlib: the slowest part of an
+        update, so skipped while the widget is hidden)."""
+        sens = self.model.sens
+        arrays = (sens + [a for _, a in self.grads])[:MAX_PANELS]
+        titles = ([f"sens (output {o})" if len(sens) > 1 else "sens" for o in range(len(sens))]
+                  + [label for label, _ in self.grads])[:MAX_PANELS]
+        key = (tuple(np.shape(a) for a in arrays), tuple(titles))
+        panel = self._panels.get(key) or self._panels.setdefault(key, HeatmapPanel())
+        self.heatmap.value = panel.svg(arrays, titles)
+        self._heatmap_stale = False
 
     def _explanation(self, unchanged: bool) -> str:
         parts = [f"<p><b>Forward value:</b> {'unchanged' if unchanged else 'CHANGED (unexpected)'} by sens — "
