@@ -87,7 +87,7 @@ def test_the_flow_frame_keeps_its_height_across_steps(mlp_call):
         w.slider.value = k
         heights.add(re.search(r"height:min\((\d+)px,60vh\)", w.graph_html.value).group(1))
         assert f"frame {k}/{len(w.frames) - 1}" in w.step_html.value  # beside the controls
-    assert heights == {str(round(seed_px * 1.1))}
+    assert len(heights) == 1 and int(heights.pop()) >= round(seed_px * 1.1)  # the tallest step fits too
     assert w.children[0].children[:3] == (w.play, w.slider, w.step_html) and w.children[1] is w.graph_html
 
 
@@ -144,3 +144,25 @@ def test_dot_runs_once_per_drawing(called, monkeypatch):
     render._run_dot.cache_clear()
     first = viz.render_svg(called)
     assert viz.render_svg(called) == first and len(runs) == 1
+
+
+def test_a_large_flow_opens_only_the_cell_whose_vjp_runs(mlp_call):
+    import xml.etree.ElementTree as ET
+
+    from viz.graph import COLOURS
+    w = viz.flow_widget(mlp_call)
+    groups = {"_backbone.fc1", "_backbone.fc2", "_backbone.fc3", "_loss_fn"}
+    assert w.focus and w.collapse_at(0) == groups  # the seed: every cell a box
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    for k in range(1, len(w.frames)):
+        w.slider.value = k
+        running = [g for g in ET.fromstring(w.svg).iter("{http://www.w3.org/2000/svg}g")
+                   if g.get("class") == "node" and g.find("s:title", ns).text != "legend"
+                   and any(p.get("fill") == COLOURS["running"] for p in g)]
+        assert len(running) == 1, k
+        label = [t.text for t in running[0].findall("s:text", ns)]
+        assert label[0] == w.frames[k].op, (k, label)  # the primitive itself, not a collapsed box
+        assert len(w.collapse_at(k)) == len(groups) - 1
+    w.set_collapse(set())  # the learner's choice: everything open
+    assert not w.focus and w.collapse_at(3) == frozenset()
+    assert viz.flow_widget(mlp_call, collapse=set()).focus is False

@@ -41,7 +41,7 @@ class Explorer(widgets.VBox):
                                         get_by_list=get_by_list, sens_param=sens_param, sens=sens, _who="explore")
         trace = self.sens.trace
         self.graph = GraphWidget(trace, collapse=collapse)
-        self.flow = FlowWidget(trace, collapse=self.graph.collapse)  # a large network: as the graph starts
+        self.flow = FlowWidget(trace, collapse=collapse)
         self.graph.on_collapse(self.flow.set_collapse)
         self.toggles = {name: widgets.Checkbox(value=v, description=name, indent=False,
                                                layout=widgets.Layout(width="130px"))

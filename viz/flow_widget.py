@@ -16,6 +16,7 @@ from . import flow as _flow
 from .common import (STATIC_NOTE, error_html, esc, frame_html, matrix_html, notice_html, picture_html,
                      shows_errors, svg_size_px, table_html)
 from .graph import GraphRenderError, GraphTooLarge, as_trace, check_collapse, message_svg, render_svg, tensor_label
+from .graph_layout import START_COLLAPSED_ABOVE, group_of, smallest_groups
 
 
 class FlowWidget(widgets.VBox):
@@ -26,7 +27,9 @@ class FlowWidget(widgets.VBox):
     graph at this step, fitted in a frame of one size for every step), ``caption`` (what ran at this
     step), ``edges_html`` (the gradient on each edge, "+=" where it accumulated), ``message``;
     ``frames``, ``frame``, ``svg``. CSS: "mini-autograd-flow". The controls, the step and the picture
-    come first and together fit a laptop's screen; the long caption and the table follow.
+    come first and together fit a laptop's screen; the long caption and the table follow. Without
+    ``collapse``, a network of more than START_COLLAPSED_ABOVE primitives is drawn collapsed to its
+    smallest cells but the one whose vjp runs (``focus``; ``collapse=set()`` draws it all open).
     """
 
     def __init__(self, source: Any, collapse: Any = None, interval_ms: int = 1200) -> None:
@@ -35,6 +38,9 @@ class FlowWidget(widgets.VBox):
             raise ValueError(f"For 'FlowWidget', 'interval_ms' should be a positive int, but got {interval_ms!r}.")
         self.trace: Trace = trace
         self.collapse = check_collapse(trace, collapse, "FlowWidget")
+        # A large network without collapse={...}: each step draws it collapsed to its smallest cells
+        # but the one whose vjp runs (the seed: all collapsed), so the step stays legible on a laptop.
+        self.focus = collapse is None and len(trace.nodes) > START_COLLAPSED_ABOVE
         self.frames: list = _flow.frames(trace)
         n = len(self.frames) - 1
         self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
@@ -80,18 +86,34 @@ class FlowWidget(widgets.VBox):
             if isinstance(too_large, GraphTooLarge):  # large: say so at once, without waiting for dot
                 raise too_large
             try:
-                self._svgs[k] = render_svg(self.trace, collapse=self.collapse, frame=self.frames[k])
+                self._svgs[k] = render_svg(self.trace, collapse=self.collapse_at(k), frame=self.frames[k])
             except GraphTooLarge as e:
                 self._svgs["too large"] = e
                 raise
         return self._svgs[k]
 
+    def collapse_at(self, k: int) -> frozenset:
+        """The cells drawn collapsed at frame ``k``."""
+        if not self.focus:
+            return self.collapse
+        groups = smallest_groups(self.trace)
+        node = self.frames[k].node
+        return groups - {group_of(self.trace, groups, node)} if node is not None else groups
+
     def frame_px(self) -> int:
-        """The picture frame's height in pixels: the seed's picture and a tenth more (a step's
-        gradient labels make its picture a little larger; it is scaled to fit), at least 200."""
+        """The picture frame's height in pixels: the seed's picture (with focus, the tallest of the
+        first step in each cell) and a tenth more (a step's gradient labels make its picture a little
+        larger; it is scaled to fit), at least 200."""
         if self._frame_px is None:
+            firsts = {0}
+            if self.focus:
+                groups = smallest_groups(self.trace)
+                seen = {}
+                for f in self.frames[1:]:
+                    seen.setdefault(group_of(self.trace, groups, f.node), f.index)
+                firsts |= set(seen.values())
             try:
-                height = svg_size_px(self._frame_svg(0))[1]
+                height = max(svg_size_px(self._frame_svg(k))[1] for k in sorted(firsts))
             except GraphRenderError:
                 height = 0
             self._frame_px = max(200, round(height * 1.1))
@@ -118,6 +140,7 @@ class FlowWidget(widgets.VBox):
 
     def set_collapse(self, collapse: Any) -> None:
         self.collapse = check_collapse(self.trace, collapse, "FlowWidget")
+        self.focus = False  # the learner's choice from now on
         self._svgs = {}
         self._frame_px = None
         self._stale = True

@@ -161,6 +161,11 @@ def see_less(plan: Layout) -> str:
             f"nn.ForwardValueAndGrad(net.<cell>) called with that cell's inputs.")
 
 
+# Past this many primitives a network drawn open is taller than a laptop's screen (05's MLP, 11, is
+# 3277 px): the widgets start it collapsed to its smallest cells (the flow opens the running one).
+START_COLLAPSED_ABOVE = 8
+
+
 def smallest_groups(trace: Trace) -> frozenset:
     """The cells a large network starts collapsed to: the smallest cells holding two primitives or
     more (an MLP's Dense layers and its loss cell, not the MLP around them)."""
@@ -186,3 +191,14 @@ def smallest_groups(trace: Trace) -> frozenset:
         if around and around[0] in groups:
             outer.update(around[1:])
     return frozenset(groups - outer)
+
+
+def group_of(trace: Trace, groups: frozenset, node: int) -> str | None:
+    """The cell of ``groups`` that holds primitive ``node`` (None: it lies in none)."""
+    scopes = {s.id: s for s in trace.scopes}
+    sid = trace.nodes[node].scope
+    while sid in scopes:
+        if scopes[sid].path in groups:
+            return scopes[sid].path
+        sid = scopes[sid].parent
+    return None

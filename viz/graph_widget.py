@@ -14,14 +14,11 @@ from mini_autograd.trace import Trace
 
 from .common import STATIC_NOTE, error_html, notice_html, picture_html, shows_errors, svg_html
 from .graph import GraphRenderError, GraphTooLarge, as_trace, cell_paths, check_collapse, render_svg
-from .graph_layout import smallest_groups
+from .graph_layout import START_COLLAPSED_ABOVE, smallest_groups
 from .render import message_svg
 from .text import short, visible_text
 
 MAX_TOGGLES = 64  # collapse buttons listed; cells past this are collapsed with collapse={...}
-# Past this many primitives a graph drawn open is taller than a laptop's screen (05's MLP, 14, is
-# 3277 px): without collapse={...} it starts collapsed to its smallest cells, a button opens each.
-START_COLLAPSED_ABOVE = 8
 
 
 class GraphWidget(widgets.VBox):
