@@ -85,7 +85,7 @@ def test_the_flow_frame_keeps_its_height_across_steps(mlp_call):
     heights = set()
     for k in range(len(w.frames)):
         w.slider.value = k
-        heights.add(re.search(r"height:min\((\d+)px,60vh\)", w.graph_html.value).group(1))
+        heights.add(re.search(r"height:min\((\d+)px,calc\(100vh - 230px\)\)", w.graph_html.value).group(1))
         assert f"frame {k}/{len(w.frames) - 1}" in w.step_html.value  # beside the controls
     assert len(heights) == 1 and int(heights.pop()) >= round(seed_px * 1.1)  # the tallest step fits too
     assert w.children[0].children[:3] == (w.play, w.slider, w.step_html) and w.children[1] is w.graph_html

@@ -70,9 +70,10 @@ def svg_html(svg: str) -> str:
 
 
 def frame_html(svg: str, height_px: int) -> str:
-    """An SVG fitted inside a frame of one height (at most 60% of the window): the gradient flow's
-    frames keep that size whatever each step draws, so the page does not jump between steps."""
-    return (f"{PAGE_CSS}<div class='mini-autograd-frame' style='height:min({height_px}px,60vh);"
+    """An SVG fitted inside a frame of one height: the gradient flow's frames keep that size whatever
+    each step draws, so the page does not jump between steps. At most the window's height less 230 px
+    (JupyterLab's bars and the flow's controls), so controls and picture fit on a screen together."""
+    return (f"{PAGE_CSS}<div class='mini-autograd-frame' style='height:min({height_px}px,calc(100vh - 230px));"
             f"overflow:hidden'>{svg}</div>")
 
 
