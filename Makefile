@@ -1,6 +1,7 @@
 # make lab   : set up .venv and open JupyterLab on the notebooks
 # make test  : set up everything on a fresh Debian machine and run every test
 # make bench : the benchmarks (not part of make test)
+# make lock  : refresh requirements-lock.txt, the exact versions make lab, make test and Binder install
 # make test-notebooks, make test-binder: parts of make test
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,13 +9,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-notebooks test-binder bench lab-deps system-deps clean
+.PHONY: lab test test-notebooks test-binder bench lab-deps system-deps clean lock
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements-lock.txt (pyproject.toml keeps the ranges a library's users
+# need): strict nbval outputs must not change under next year's NumPy or matplotlib.
+$(STAMP): pyproject.toml requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,gpu,lab]'
+	$(PY) -m pip install -q -c requirements-lock.txt -e '.[test,gpu,lab]'
 	touch $(STAMP)
+
+# Refresh requirements-lock.txt: the newest versions within pyproject.toml's ranges, one version of
+# each package for every platform and every Python from 3.11 up (uv's universal resolution).
+# Then run make test, and commit the lock with the outputs it gives.
+lock: $(STAMP)
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra gpu --extra lab --universal \
+	  --fork-strategy fewest --python-version 3.11 --upgrade --no-header --annotation-style line \
+	  -o requirements-lock.txt
 
 # graphviz's dot draws the notebooks' graphs: all `make lab` needs besides the venv. Installed with
 # apt-get only where that can work (root, Debian); anywhere else the lab opens all the same and

@@ -2,7 +2,8 @@
 each in PYNATIVE_MODE and in GRAPH_MODE (the code compile.py generates).
 
 The document's example is ForwardValueAndGrad(get_all=True, get_by_list=True) on out = (x z) @ y;
-its baseline is the fewest NumPy calls computing the same value and the three gradients. The MLP
+its baseline is the fewest NumPy calls computing the same value and the three gradients (with
+``@``, BLAS), and beside it the same calls with the engine's fixed-order small products. The MLP
 (4 ReLU layers, 1024 wide, batch 256, float32) is timed for the loss and every weight gradient
 against a hand-written NumPy forward and backward of the same network. PyTorch and JAX run the
 same two cases where installed (``pip install -e '.[bench]'``).
@@ -18,6 +19,7 @@ from common import ALLOCATOR, compare, mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
+from mini_autograd.backends.numpy_backend import matmul  # noqa: E402
 from tests import document_code as doc  # noqa: E402
 
 
@@ -46,7 +48,16 @@ def document_cases() -> dict:
         dxz = sens @ yn.T
         return out, dxz * zn, xz.T @ sens, np.sum(dxz * xn).reshape(1)
 
-    fns = {"NumPy": numpy_baseline}
+    def numpy_fixed_order():
+        # The same NumPy, with the products computed as the engine computes small float32 products
+        # (numpy_backend.matmul: a fixed FMA chain, the same digits on every CPU, instead of BLAS).
+        xz = xn * zn
+        out = matmul(xz, yn)
+        sens = np.ones_like(out)
+        dxz = matmul(sens, yn, False, True)
+        return out, dxz * zn, matmul(xz, sens, True, False), np.sum(dxz * xn).reshape(1)
+
+    fns = {"NumPy": numpy_baseline, "NumPy, fixed-order products": numpy_fixed_order}
     for mode_name in ("PYNATIVE_MODE", "GRAPH_MODE"):
         context.set_context(mode=getattr(context, mode_name))
         net = doc.Net()

@@ -2,8 +2,9 @@
 
 - 4 threads x 1,500 calls, each thread with its own ForwardValueAndGrad (tests/test_threads.py's
   hammer): errors, gradients that differ from the hand-derived ones, and seconds in all;
-- 5,000 GRAPH_MODE calls with a decaying Python-float temperature, then 1,000 calls each with a new
-  input shape: graphs kept (bounded by graph_mode.CACHE_SIZE), traces made, memory growth.
+- 5,000 GRAPH_MODE calls with a decaying Python-float temperature (a constant of each graph, so a
+  trace per value), then 1,000 calls each with a new input shape: graphs kept (bounded by
+  graph_mode.CACHE_SIZE), traces made, memory growth.
 """
 from __future__ import annotations
 
@@ -89,7 +90,9 @@ def lines(thr: dict, session: dict) -> list:
                    f"{r['seconds']:.2f} s in all.")
     f, s = session["floats"], session["shapes"]
     out.append(f"- Long GRAPH_MODE session: {f['calls']:,} calls with a decaying Python-float temperature: "
-               f"{f['graphs']} graph kept, {f['traces']} trace, {f['us_per_call']:.1f} us per call, memory growth "
+               f"{f['graphs']} graphs kept (a float argument is a constant of its graph, as in MindSpore; "
+               f"the bound is graph_mode.CACHE_SIZE), {f['traces']:,} traces, {f['us_per_call']:.1f} us per call, "
+               f"memory growth "
                f"{f['growth_bytes']:,} bytes after the first 500 calls (goal: flat).")
     out.append(f"- Then {s['calls']:,} calls each with a new input shape: {s['graphs']} graphs kept (the bound, "
                f"graph_mode.CACHE_SIZE = {s['bound']}), {s['traces']:,} traces, memory growth "

@@ -6,8 +6,6 @@ this code kept, the others computed again (memory.recompute).
 """
 from __future__ import annotations
 
-import keyword
-import re
 from typing import Any
 
 import numpy as np
@@ -22,8 +20,10 @@ from .tape import Node
 # backend with every call written down. Each rule stays written once, and the code computes bit for bit
 # what the tape does. A primitive doing more than backend calls (OneHot checks labels on the host) is
 # called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
-# inside its user, a call reading no array becomes a constant (c1); names: the network's argument and
-# parameter names, t3 for node 3's output, g_t3 for its gradient. Memory: a small graph's forward
+# inside its user, a call reading no array becomes a constant (c1). Every name is the compiler's own:
+# a0 for argument 0, p0 for the first parameter, t3 for node 3's output, g_t3 for its gradient; the
+# user's names (any text: keywords, dtype names, NFKC look-alikes, line breaks) appear only in the
+# header's comments, as repr() writes them, one line each. Memory: a small graph's forward
 # returns every value, as the tape keeps them; above memory.RELEASE_ABOVE_BYTES only the outputs and
 # what backward reads, each intermediate ``del``-eted after its last use (the tape's release_unread).
 
@@ -48,20 +48,24 @@ class Sym:
 
 
 class Raw(str):
-    """Source text used as it is in a call (``xp``, a float argument's name)."""
+    """Source text used as it is in a call (``xp``)."""
 
 
 class Line:
     """``targets = fn(*args, **kwargs)``; ``group`` is the node (forward or vjp) it belongs to."""
 
-    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque")
+    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque", "_syms")
 
     def __init__(self, fn: str, args: tuple, kwargs: dict, group: Any, label: str, opaque: bool = False) -> None:
         self.targets: list = []
         self.fn, self.args, self.kwargs, self.group, self.label, self.opaque = fn, args, kwargs, group, label, opaque
+        self._syms: list | None = None
 
     def syms(self) -> list:
-        return [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
+        """The Syms the line reads (worked out once: the generator asks a line several times)."""
+        if self._syms is None:
+            self._syms = [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
+        return self._syms
 
 
 class _Recorder:
@@ -77,9 +81,11 @@ class _Recorder:
 
         def call(*args: Any, **kwargs: Any) -> Sym:
             value = fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()})
-            sym = self.emit(f"xp.{name}", args, kwargs, value)
+            sym = self.emit(label, args, kwargs, value)
             sym.const = not sym.line.syms()
             return sym
+        label = f"xp.{name}"
+        setattr(self, name, call)  # made once per backend function (__getattr__ is not asked again)
         return call
 
     def emit(self, fn: str, args: tuple, kwargs: dict, value: Any, name: str | None = None) -> Sym:
@@ -125,16 +131,9 @@ class _Announced:
 
 
 def _shown(prim: Any) -> str:
-    """The primitive's name for a comment: a name that is not an identifier is quoted."""
+    """The primitive's name for a comment: a name that is not an identifier is quoted (repr: a line
+    break in it cannot end the comment)."""
     return prim.name if prim.name.isidentifier() else repr(prim.name)
-
-
-def _identifier(text: str) -> str:
-    """A parameter's name as a Python name: "fc1.weight" -> fc1_weight, "0.bias" -> p0_bias."""
-    name = re.sub(r"\W", "_", text)
-    if not name or name[0].isdigit():
-        name = "p" + name
-    return name + "_" if keyword.iskeyword(name) else name
 
 
 class Compiled(CompiledCalls):
@@ -161,39 +160,35 @@ class Compiled(CompiledCalls):
         exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
         self._forward_fn, self._backward_fn = self.namespace["forward"], self.namespace["backward"]
         # The rules the lines came from: a learner's override_vjp (ops/teaching.py) swaps one for the
-        # length of a with block, and the code is made again then.
-        self.rules = [(cls, cls.forward, cls.vjp) for cls in dict.fromkeys(type(n.prim) for n in graph.nodes)]
+        # length of a with block, and the code is made again then. While one is in place the code is
+        # stale at once (None is never the rule): that rule is one thread's, the code the graph's.
+        self.rules = [(cls, cls.forward, None if getattr(cls.vjp, "overrides", False) else cls.vjp)
+                      for cls in dict.fromkeys(type(n.prim) for n in graph.nodes)]
         self.template = [Unread(v) if v is not None and s not in graph.leaves else None
                          for s, v in enumerate(values)]
         for s, value in graph.constants:
             self.template[s] = value
-        # forward()'s arguments, in order: (position, slot) of each input, the float arguments'
-        # positions, (Parameter, slot) of each parameter
-        self._inputs, self._floats, self._params = ([(key, slot) for kind, key, slot, _ in self.arguments if kind == k]
-                                                    for k in ("input", "float", "param"))
-        self._floats, self._none = [i for i, _ in self._floats], [None] * self.size
+        # forward()'s arguments, in order: (position, slot) of each input, (Parameter, slot) of each parameter
+        self._inputs, self._params = ([(key, slot) for kind, key, slot, _ in self.arguments if kind == k]
+                                      for k in ("input", "param"))
+        self._none = [None] * self.size
 
     # -- the symbolic run -------------------------------------------------------------------------
     def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
-        """A Sym for each leaf, named after the network's argument or the parameter."""
+        """A Sym for each leaf: a<i> for argument i, p<k> for the k-th parameter (the user's names go
+        in the header's comments only)."""
         values: list = [None] * graph.size
-        names = runner.arg_names + [f"input{i}" for i in range(len(runner.arg_names), len(args))]
-        self.arguments: list = []  # what forward() is called with: ("input", i), ("float", i), ("param", p)
+        names = runner.arg_names
+        self.arguments: list = []  # what forward() is called with: ("input", i, slot, sym), ("param", p, ...)
         self.leaf_syms: list = []
         for index, slot in graph.input_slots.items():
-            sym = values[slot] = Sym(args[index]._data, name=self._fresh(names[index]))
+            sym = values[slot] = Sym(args[index]._data, name=self._fresh(f"a{index}"))
             self.arguments.append(("input", index, slot, sym))
-        floats: dict = {}
-        for slot, index, dtype in graph.scalars:  # a float argument, one array however often it is used
-            if index not in floats:
-                name = self._fresh(names[index])
-                rec.group, rec.label = ("forward", -1), "the float argument as an array"
-                floats[index] = rec.emit("xp.full", ((), Raw(name), dtype), {}, xp.full((), args[index], dtype), name)
-                self.arguments.append(("float", index, slot, Raw(name)))
-            values[slot] = floats[index]
-        for slot in graph.param_slots.values():
+            shown = f"argument {index} ({names[index]!r})" if index < len(names) else f"argument {index}"
+            self.leaf_syms.append((sym, shown, ": "))
+        for k, slot in enumerate(graph.param_slots.values()):
             param = graph.leaves[slot].param
-            sym = values[slot] = Sym(param._data, name=self._fresh(_identifier(param.name)))
+            sym = values[slot] = Sym(param._data, name=self._fresh(f"p{k}"))
             self.arguments.append(("param", param, slot, sym))
             self.leaf_syms.append((sym, f"Parameter {param.name!r}", ": "))
         for slot, value in graph.constants:
@@ -226,7 +221,7 @@ class Compiled(CompiledCalls):
         """The primitive as the source calls it when it is called whole (its instance in the namespace)."""
         label = self._labels.get(id(prim))
         if label is None:
-            label = self._labels[id(prim)] = self._fresh(_identifier(prim.name))
+            label = self._labels[id(prim)] = self._fresh(f"op{len(self._labels) + 1}")
             self.namespace[label] = prim
         return label
 
@@ -247,13 +242,17 @@ class Compiled(CompiledCalls):
                  if not a.const and (a.line is None or a.line.group[0] == "forward")}
         seed_ids = {id(seeds[s]) for s in self.seed_slots}
         outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
-        self.forward_slots = list(dict.fromkeys(outs))
+        # an output that is a leaf (an argument, a parameter, a tensor closed over) is in place already
+        self.forward_slots = [s for s in dict.fromkeys(outs) if s not in graph.leaves]
+        made = len(self.forward_slots)
         by_id = {id(v): s for s, v in enumerate(values) if v is not None}
+        kept = set(self.forward_slots)  # (a set: asking the list was quadratic in the graph's size)
         for sym in reads.values() if self.release else values:  # a small graph keeps every value, as the tape
             s = by_id.get(id(sym)) if sym is not None else None
-            if s is not None and s not in graph.leaves and s not in self.forward_slots:
+            if s is not None and s not in graph.leaves and s not in kept:
                 self.forward_slots.append(s)
-        self.forward_slots[len(set(outs)):] = sorted(self.forward_slots[len(set(outs)):])
+                kept.add(s)
+        self.forward_slots[made:] = sorted(self.forward_slots[made:])
         fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
         order = {a[2]: i for i, a in enumerate(self.arguments)}  # leaves as forward takes them, then the rest
         self.read_slots = sorted((s for s in dict.fromkeys(by_id.get(i) for i in reads) if s is not None
@@ -343,9 +342,7 @@ class Compiled(CompiledCalls):
         self.leaf_syms.append((sym, shown, " = "))
 
     def _header(self, graph: Any) -> list:
-        inputs = [a[3].name if type(a[3]) is Sym else a[3] for a in self.arguments if a[0] != "param"]
-        return (["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)",
-                 f"# inputs: {', '.join(inputs) or 'none'}"]
+        return (["# What GRAPH_MODE runs for this input signature (made by mini_autograd/compile.py)"]
                 + [f"# {sym.name}{sep}{what}" for sym, what, sep in self.leaf_syms] + [""])
 
     def _body(self, lines: list, returned: list, aliases: list | None = None,
@@ -353,19 +350,23 @@ class Compiled(CompiledCalls):
         """The function's lines; on a large graph each value is deleted after the line that last uses it."""
         emitted = [line for line in lines if not (line.targets and line.targets[0] is not None
                                                   and id(line.targets[0]) in self._inline)]
-        last: dict = {}
-        for i, line in enumerate(emitted):
-            for a in self._refs(line):
-                last[a.name] = i
-        defined = {t.name for line in emitted for t in line.targets if t is not None}
-        keep = {r.name for r in returned}
+        dies: dict = {}  # line index -> the names it reads last (each name once: where it is read last)
+        if self.release:
+            last: dict = {}
+            for i, line in enumerate(emitted):
+                for a in self._refs(line):
+                    last[a.name] = i
+            defined = {t.name for line in emitted for t in line.targets if t is not None}
+            keep = {r.name for r in returned}
+            for n, i in last.items():
+                if n in defined and n not in keep:
+                    dies.setdefault(i, []).append(n)
         out = []
         for i, line in enumerate(emitted):
             targets = ", ".join("_" if t is None else t.name for t in line.targets)
             out.append(f"    {targets} = {self._expr(line)}  # {line.label}")
-            gone = sorted(n for n, j in last.items() if j == i and n in defined and n not in keep)
-            if self.release and gone:
-                out.append(f"    del {', '.join(gone)}")
+            if i in dies:
+                out.append(f"    del {', '.join(sorted(dies[i]))}")
         shown = names if names is not None else [r.name for r in returned]
         return out + (aliases or []) + [f"    return {', '.join(shown)}" if shown else "    return ()"]
 

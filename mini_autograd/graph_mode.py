@@ -2,18 +2,16 @@
 
 Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused). A
 runner keeps at most CACHE_SIZE graphs (LRU), each with the Plan its later calls follow; CompiledCalls
-calls the code compile.py made, refilling inputs, parameters and float arguments (FloatInput).
+calls the code compile.py made, refilling inputs and parameters. A Python number argument is a
+constant of its graph, as in MindSpore: another value is another graph.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any
 
-import numpy as np
-
-from . import tape as _tape
 from .tape import Tape
-from .tensor import Tensor
+from .tensor import Parameter, Tensor
 
 # Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and
 # traced again if it comes back: a long session with ever new shapes holds at most this many.
@@ -42,8 +40,8 @@ _SCALARS = (bool, int, float, str, type(None))
 
 def signature(args: tuple, extra: tuple) -> tuple | None:
     """What a graph is specialised on: each Tensor argument's shape, dtype and device (and, for a
-    Parameter, which one: construct may also read it as an attribute), each Python float
-    argument's type only (it is an input of the graph), other scalars' type and value, plus
+    Parameter, which one: construct may also read it as an attribute), each Python number's type
+    and value (a constant of the graph, as in MindSpore: another value traces anew), plus
     ``extra``. The device is part of it so that a tensor from another device is traced anew, and
     meets the same-device check of ops/primitive.apply, instead of being replayed into kernels.
     None when an argument is none of these (a list, an array): such a call cannot be keyed
@@ -53,8 +51,6 @@ def signature(args: tuple, extra: tuple) -> tuple | None:
         kind = type(a)
         if kind is Tensor:
             key.append((a._data.shape, a._data.dtype, a._backend))
-        elif kind is float:
-            key.append(float)
         elif isinstance(a, Tensor):
             key.append((a._data.shape, a._data.dtype, a._backend, id(a)))
         elif isinstance(a, _SCALARS):
@@ -64,150 +60,91 @@ def signature(args: tuple, extra: tuple) -> tuple | None:
     return tuple(key) + extra
 
 
-class FloatInput:
-    """A Python float argument while GRAPH_MODE traces. Handed to a tensor operation (``x * t``) it
-    becomes an input of the graph, refilled from each call's value on replay; any other use --
-    arithmetic, a comparison, ``float()``, a math or NumPy function, printing -- reads its value,
-    ``read`` turns True and the graph is kept for that value only. It is not a float subclass on
-    purpose: C code (``math.exp``, NumPy) would read a subclass's value without our knowing."""
-
-    __slots__ = ("value", "index", "read")
-    _graph_float_input = True  # how tensor.py recognises it without importing this module
-
-    def __init__(self, value: float, index: int) -> None:
-        self.value, self.index, self.read = value, index, False
-
-    def read_value(self) -> float:
-        self.read = True
-        return self.value
-
-    def tensor(self, constant: Tensor) -> Tensor:
-        """A fresh Tensor holding ``constant``'s array (the float in the dtype the operation gave
-        it), recorded as this argument's leaf: replays refill it with the call's value."""
-        state = _tape.state
-        if state.active is None or not state.tracing:
-            return constant
-        fresh = Tensor._make(constant._data, constant._backend)
-        traced = state.active
-        while getattr(traced, "outer", None) is not None:  # used inside a nested gradient call: the
-            traced = traced.outer  # graph traced, and refilled on replay, is the outermost tape's
-        traced.add_scalar(fresh, self.index)
-        return fresh
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self.read_value(), dtype)
-
-    def __getattr__(self, name: str) -> Any:  # float's methods and properties: is_integer(), real, ...
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.read_value(), name)
-
-
-def float_operands(prim: Any, x: Any, y: Any) -> tuple[Tensor, Tensor]:
-    """A binary primitive's operands when one is a FloatInput: the float in the dtype a Python
-    float takes there (prim.tensors), as that argument's leaf of the graph."""
-    tx, ty = prim.tensors((x.value if type(x) is FloatInput else x, y.value if type(y) is FloatInput else y))
-    return (x.tensor(tx) if type(x) is FloatInput else tx), (y.tensor(ty) if type(y) is FloatInput else ty)
-
-
-def _reads(name: str) -> Any:
-    def method(self: FloatInput, *args: Any) -> Any:
-        if args and isinstance(args[0], Tensor):  # ``t * x``: Tensor's reflected operator records it
-            return NotImplemented
-        return getattr(self.read_value(), name)(*args)
-    method.__name__ = name
-    return method
-
-
-for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ "
-              "__rfloordiv__ __mod__ __rmod__ __divmod__ __rdivmod__ __pow__ __rpow__ __neg__ __pos__ __abs__ "
-              "__bool__ __float__ __int__ __round__ __trunc__ __floor__ __ceil__ __eq__ __ne__ __lt__ __le__ "
-              "__gt__ __ge__ __hash__ __str__ __repr__ __format__").split():
-    setattr(FloatInput, _name, _reads(_name))
-
-
 class Graph:
     """A finished tape, frozen: the middle of the chain Tape (recording) -> Graph -> Trace, in both
     modes. Nodes, leaves, where the outputs are, the slots of the inputs and parameters, and the
-    constants' and float arguments' slots (``constants`` keep their values; the other values come
-    from each replay). PYNATIVE_MODE makes one per call and reads its values off the tape, so making
-    one only takes what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
+    constants' slots (``constants`` keep their values; the other values come from each replay).
+    PYNATIVE_MODE makes one per call and reads its values off the tape, so making one only takes
+    what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
 
     __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
-                 "cache", "nbytes", "scalars", "tree")
+                 "cache", "nbytes", "captured", "tree")
 
     def __init__(self, tape: Tape, outputs: Any, tree: Any = None) -> None:
         self.nodes = tape.nodes
         self.size = len(tape.values)
-        self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter, constant or scalar)
+        self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter or constant)
         self.scopes = tape.scopes
         self.outputs = outputs  # a slot, or a tuple of slots for a network returning a tuple
         self.tree = tree  # how the outputs nest, when they do (returned.output_tree); None when flat
         self.input_slots = tape.inputs  # input position -> slot
         self.param_slots = tape.params  # id(parameter) -> slot
         self.constants = tape.constants  # (slot, value)
-        self.scalars = tape.scalars  # (slot, float argument's position, dtype)
+        # the Tensors construct read from outside while GRAPH_MODE traced (GraphCache keys on them)
+        self.captured = tape.captured
         self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
         self.cache: dict = {}  # what the runner works out once from a static graph (runner.GradRunner)
 
 
 class GraphCache(OrderedDict):
-    """One runner's graphs by signature, the least recently used first, at most CACHE_SIZE. Under a
-    signature whose float arguments construct read as numbers it holds their positions instead,
-    and the graphs themselves under (signature, their values)."""
+    """One runner's graphs by key, the least recently used first, at most CACHE_SIZE. The key is the
+    call's signature, plus which arguments are Tensors a kept graph captured (construct read them
+    from outside, as constants: ``Graph.captured``), and which tensor each is. Such a call is traced
+    for itself: the graph where y is the captured c reads one tensor twice, the graph for another y two."""
 
     def __init__(self, fn: Any) -> None:
         super().__init__()
         self.fn = fn
-        self.seen = (-1, -1)  # (structure, training) when the cell flags were last read
+        self.seen = (-1, -1, -1)  # (structure, training, Parameter.reshaped) when the flags were last read
         self.flags: Any = None
         self.parts: tuple = ()  # the network's cells and parameters (paths and ids) the graphs were made with
         self.newest: Any = None  # the entry last moved to the end (the most recently used)
+        # id -> Tensor captured by a kept graph; holding them keeps their ids from being reused
+        self.captured: dict = {}
 
     def find(self, args: tuple, device: str) -> tuple[Graph | None, tuple | None]:
         """The graph kept for this call, or None, and the call's signature (None: not to be kept)."""
-        if self.seen[0] != structure or self.seen[1] != training:
+        if self.seen[0] != structure or self.seen[1] != training or self.seen[2] != Parameter.reshaped:
             self.look_again()
         base = signature(args, (device, self.flags))
         if base is None:
             return None, None
-        key = base
-        graph = self.get(base)
-        if type(graph) is tuple:  # the positions of the float arguments read as numbers
-            key = (base, tuple([repr(args[i]) for i in graph]))
-            graph = self.get(key)
-            if graph is not None:
-                self.move_to_end(base)
-                self.newest = None  # the graph under (base, values) is moved below
+        key = self._key(base, args) if self.captured else base
+        graph = self.get(key)
         if graph is not None and graph is not self.newest:  # already the most recent: nothing to move
             self.move_to_end(key)  # (hashing the key again cost 0.3 us of the document's example, 2%)
             self.newest = graph
         return graph, base
 
-    def keep(self, base: tuple | None, args: tuple, read: tuple, graph: Graph) -> None:
-        """Keep a graph just traced; ``read``: the float arguments construct read as numbers."""
+    def _key(self, base: tuple, args: tuple) -> tuple:
+        # (position, id): the captured tensors are held in self.captured, so their ids stay theirs
+        same = tuple([(i, id(a)) for i, a in enumerate(args) if id(a) in self.captured])
+        return base + (("captured", same),) if same else base
+
+    def keep(self, base: tuple | None, args: tuple, graph: Graph) -> None:
+        """Keep a graph just traced, under the key its captured tensors give this call."""
         if base is None:
             return
-        known = self.get(base)
-        if type(known) is tuple:  # read before, for other values: keyed on them whatever this trace did
-            read = tuple(sorted(set(read) | set(known)))
-        key = base
-        if read:
-            self._put(base, read)
-            key = (base, tuple([repr(args[i]) for i in read]))
-        self._put(key, graph)
-
-    def _put(self, key: Any, entry: Any) -> None:
-        self[key] = entry
+        for t in graph.captured:
+            self.captured[id(t)] = t
+        key = self._key(base, args) if self.captured else base
+        self[key] = graph
         self.move_to_end(key)
-        self.newest = entry
-        while len(self) > CACHE_SIZE:
-            self.popitem(last=False)
+        self.newest = graph
+        if len(self) > CACHE_SIZE:
+            while len(self) > CACHE_SIZE:
+                self.popitem(last=False)
+            self.captured = {id(t): t for g in self.values() for t in g.captured}
+
+    def empty(self) -> None:
+        self.clear()
+        self.captured = {}
 
     def look_again(self) -> None:
-        """A Parameter or cell was assigned somewhere, or a training flag changed, since the last
-        call. The training flags of the network's cells are part of the key (``flags``); if any of
-        its cells or parameters is another object now, the cache is emptied. A plain function
+        """A Parameter or cell was assigned somewhere, a Parameter given another shape (set_data), or
+        a training flag changed, since the last call. The training flags of the network's cells are
+        part of the key (``flags``); if any of its cells or parameters is another object now, or a
+        Parameter has another shape, the cache is emptied. A plain function
         cannot be looked into: any such change empties its cache, and its key holds the training
         counter itself."""
         fn = self.fn
@@ -215,15 +152,15 @@ class GraphCache(OrderedDict):
             cells = list(fn.cells_and_names())
             parts = (tuple([(path, id(c)) for path, c in cells])
                      + tuple([(path, id(p)) for path, p in fn.parameters_and_names()]))
-            if parts != self.parts:
-                self.clear()
+            if parts != self.parts or self.seen[2] != Parameter.reshaped:
+                self.empty()
                 self.parts = parts
             self.flags = tuple([c.training for _, c in cells])
         else:
-            if structure != self.seen[0]:
-                self.clear()
+            if structure != self.seen[0] or self.seen[2] != Parameter.reshaped:
+                self.empty()
             self.flags = training
-        self.seen = (structure, training)
+        self.seen = (structure, training, Parameter.reshaped)
 
 
 class CompiledCalls:
@@ -238,13 +175,9 @@ class CompiledCalls:
         for i, s in self._inputs:
             values[s] = a = args[i]._data
             data.append(a)
-        for i in self._floats:
-            data.append(args[i])
         for p, s in self._params:
             values[s] = a = p._data
             data.append(a)
-        for slot, index, dtype in self.graph.scalars:  # the float arguments' arrays, for backward and the Trace
-            values[slot] = self.xp.full((), args[index], dtype)
         out = self._forward_fn(*data)
         if len(self.forward_slots) == 1:
             values[self.forward_slots[0]] = out

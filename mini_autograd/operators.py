@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from .graph_mode import FloatInput
 from .ops.array_ops import MEAN, MEAN_KEEP, RESHAPE, SUM, SUM_KEEP, TRANSPOSE
 from .ops.math_ops import (ADD, DIV, EQUAL, GREATER, GREATER_EQUAL, MATMUL, MUL, NEG, NOT_EQUAL, POW, SQUARE,
                            SUB)
@@ -20,13 +19,13 @@ from .tensor import Tensor
 
 # -- comparisons: elementwise, a Bool tensor, as in MindSpore (a Tensor stays hashable by identity) --
 def _eq(self: Tensor, other: Any) -> Any:
-    if isinstance(other, (Tensor, bool, int, float, FloatInput)):
+    if isinstance(other, (Tensor, bool, int, float)):
         return EQUAL(self, other)
     return NotImplemented  # None, a string, a list: Python's identity test, False (as MindSpore)
 
 
 def _ne(self: Tensor, other: Any) -> Any:
-    if isinstance(other, (Tensor, bool, int, float, FloatInput)):
+    if isinstance(other, (Tensor, bool, int, float)):
         return NOT_EQUAL(self, other)
     return NotImplemented
 
@@ -73,8 +72,6 @@ def _rmatmul(self: Tensor, other: Any) -> Tensor:
 
 
 def _pow(self: Tensor, exponent: Any) -> Tensor:
-    if type(exponent) is FloatInput:  # GRAPH_MODE: Pow keeps its exponent as a setting
-        exponent = exponent.read_value()
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
         return SQUARE(self)
     return POW(self, exponent)

@@ -18,14 +18,14 @@ from . import nested
 from . import tape as _tape
 from . import trace as _trace
 from .backward import backward, requires_grad
-from .graph_mode import FloatInput, Graph, GraphCache, Plan
+from .graph_mode import Graph, GraphCache, Plan
 from .returned import fill, output_tree, rebuild, returned_layout
 from .tensor import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
 
 
-def _arg_names(fn: Any) -> tuple[list, int, int | None]:
+def arg_names(fn: Any) -> tuple[list, int, int | None]:
     """The network's argument names, how many it needs and at most takes (None: any number)."""
     target = fn.construct if hasattr(fn, "construct") and hasattr(fn, "cells_and_names") else fn
     try:
@@ -37,6 +37,16 @@ def _arg_names(fn: Any) -> tuple[list, int, int | None]:
                  and p.default is p.empty)
     most = None if any(p.kind == p.VAR_POSITIONAL for p in params) else len(names)
     return names, needed, most
+
+
+def check_arity(who: str, signature: tuple, n: int) -> None:
+    """``n`` inputs for a network of ``signature`` (arg_names'), refused before it runs when it needs more
+    or takes fewer: what calling it would raise (MindSpore 2.10 calls it: TypeError), naming 'fn'."""
+    names, needed, most = signature
+    if n < needed or (most is not None and n > most):
+        takes = needed if most == needed else f"{needed} to {'any number of' if most is None else most}"
+        raise TypeError(f"For '{who}', the network ('fn') takes {takes} input(s) "
+                        f"({', '.join(map(repr, names))}), but got {n}.")
 
 
 class GradRunner:
@@ -59,13 +69,14 @@ class GradRunner:
         self.sens_fill = sens_fill  # the value of the default sensitivity (TrainOneStepCell's sens)
         self.bare_weight = bare_weight  # weights given as one Parameter: its gradient is returned bare
         self.collapse_one = collapse_one  # value_and_grad: one input gradient in a tuple is returned bare
-        self.arg_names, self.needed, self.most = _arg_names(fn)
+        self.arg_names, self.needed, self.most = arg_names(fn)
         self.graphs = GraphCache(fn)  # GRAPH_MODE: signature -> Graph
         self._ones: dict = {}  # (shape, dtype, device) -> the default sensitivity
         # the arguments' types -> (positions, returned_layout(...)): worked out on every call, they were
         # four more function calls for an answer that only the types change (cProfile, the document's example)
         self._by_kinds: dict = {}
         self.last: Call | None = None
+        self.kept: tuple | None = None  # vjp's forward pass, recorded once: (inputs, Graph, values) (keep_forward)
         self.graph_code: str | None = None  # GRAPH_MODE: the source compiled for the last call (compile.py)
 
     # -- the call ------------------------------------------------------------------------------
@@ -75,7 +86,10 @@ class GradRunner:
             args, sens = self._split_sens(args)
         if _tape.state.active is not None:  # called inside another transform's recording: higher order
             return nested.call(self, args, sens)
-        mode = _context._settings["mode"]
+        kept = self.kept
+        if kept is not None and not (len(args) == len(kept[0]) and all(a is b for a, b in zip(args, kept[0]))):
+            kept = None  # kept for other inputs
+        mode = _context._settings["mode"] if kept is None else _context.PYNATIVE_MODE  # (kept: recorded op by op)
         found = None
         if mode == _context.GRAPH_MODE:
             graph, _ = found = self.graphs.find(args, _context._settings["device_target"])
@@ -102,13 +116,13 @@ class GradRunner:
             compiled = _compile.compiled(graph, self, args, xp, positions, weight_inputs,
                                          graph.nbytes > memory.RELEASE_ABOVE_BYTES)
             values, self.graph_code = compiled.forward(args), compiled.source
+        elif kept is not None:  # the forward pass vjp kept: swept back again, never run again
+            self.graph_code = None
+            graph, values, replayed = kept[1], list(kept[2]), False  # a copy: _forget_last releases the call's values
         else:
             self.graph_code = None
-            tape, out, _ = self._record(args, tracing=False)
-            graph, values, replayed = Graph(tape, *self._output_slots(tape, out)), tape.values, False
-            if graph.nbytes > memory.RELEASE_ABOVE_BYTES:  # a large network: keep only what backward reads
-                tape.tensors = tape.slot_of = None
-                memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
+            graph, values = self._recorded(args)
+            replayed = False
 
         # 2. seed each output with its sensitivity; 3. sweep back
         is_tuple = isinstance(graph.outputs, tuple)
@@ -144,6 +158,26 @@ class GradRunner:
         if mode == _context.GRAPH_MODE and found[1] is not None:
             graph.cache["plan"] = Plan(compiled, call, is_tuple, out_slots, sens is None, self.sens_fill, layout[0])
         return self._value(graph, outputs, is_tuple), result
+
+    def _recorded(self, args: tuple) -> tuple[Graph, list]:
+        """PYNATIVE_MODE's forward: the network run once while a tape records it, as a Graph and the
+        value of each slot (a large network keeps only what backward reads)."""
+        tape, out = self._record(args, tracing=False)
+        graph, values = Graph(tape, *self._output_slots(tape, out)), tape.values
+        if graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            tape.tensors = tape.slot_of = None
+            memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
+        return graph, values
+
+    def keep_forward(self, args: tuple) -> Any:
+        """Run the network once, recorded, and keep that recording: a later call with these same
+        inputs (vjp's vjp_fn, functional.py) sweeps back through it instead of running the network
+        again, in either mode. Returns the network's value."""
+        xp = self._backend(args)
+        graph, values = self._recorded(args)
+        self.kept = (args, graph, values)
+        outputs = [Tensor._make(values[s], xp) for s in _as_tuple(graph.outputs)]
+        return self._value(graph, outputs, isinstance(graph.outputs, tuple))
 
     def _replay(self, plan: Plan, graph: Graph, args: tuple, sens: Any) -> tuple[Any, Any]:
         """GRAPH_MODE's call once a graph has run: everything that depends only on the signature
@@ -186,10 +220,10 @@ class GradRunner:
         graphs = self.graphs
         if graph is not None:
             return graph, True
-        tape, out, read = self._record(args, tracing=True)
+        tape, out = self._record(args, tracing=True)
         graph = Graph(tape, *self._output_slots(tape, out))
-        tape.tensors = tape.slot_of = None  # the recording is over: let the Tensors go
-        graphs.keep(base, args, read, graph)
+        tape.tensors = tape.slot_of = tape.originals = None  # the recording is over: let the Tensors go
+        graphs.keep(base, args, graph)
         return graph, False
 
     def _weight_inputs(self, args: tuple) -> tuple:
@@ -257,11 +291,13 @@ class GradRunner:
         return returned_layout(positions, None if self.weights is None else len(self.weights), self.bare_weight)
 
     def _check_positions(self, args: tuple, positions: Any) -> None:
-        """A gradient position past the inputs is refused."""
+        """Fewer inputs than the network takes, or a gradient position past the inputs, is refused."""
+        check_arity(self.who, (self.arg_names, self.needed, self.most), len(args))
         if not (positions == () or (positions == 0 and args and isinstance(args[0], Tensor))):
             for p in (positions,) if isinstance(positions, int) else (positions or ()):
-                if p >= len(args):
-                    raise ValueError(f"For '{self.who}', the gradient of input {p} was asked for, "
+                if p >= len(args):  # MindSpore 2.10: IndexError (GRAPH), RuntimeError (PYNATIVE)
+                    what = "'grad_position' asks for" if "grad_position" in self.flags else "asked for"
+                    raise IndexError(f"For '{self.who}', {what} the gradient of input {p}, "
                                      f"but the network got {len(args)} input(s).")
 
     def _backend(self, args: tuple) -> Any:
@@ -278,28 +314,29 @@ class GradRunner:
                                        f"context.set_context(device_target=...).")
         return backend if backend is not None else _context.current_backend()
 
-    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any, tuple]:
+    def _record(self, args: tuple, tracing: bool) -> tuple[_tape.Tape, Any]:
         """Run the network once while a fresh tape records it. Nothing is left behind on error.
-        The recording state is the calling thread's own (tape.state). Also returns the positions
-        of the float arguments construct read as numbers while tracing (FloatInput)."""
+        The recording state is the calling thread's own (tape.state). A trace hands construct each
+        Tensor argument in a fresh Tensor, so that the tape tells the argument from the same tensor
+        read from outside (Tape.originals: a graph is kept per such capture, graph_mode.GraphCache)."""
         state = _tape.state
         tape = _tape.Tape()
         call_args = list(args)
-        floats = []
+        if tracing:
+            tape.originals = {}
         for i, a in enumerate(call_args):
             if isinstance(a, Tensor):
-                if id(a) in tape.slot_of:  # the same tensor at two positions: each position is its own input
-                    a = call_args[i] = Tensor._make(a._data, a._backend)
-                tape.add_input(a, i)
-            elif tracing and type(a) is float:
-                a = call_args[i] = FloatInput(a, i)
-                floats.append(a)
+                if id(a) in tape.slot_of or (tracing and type(a) is Tensor):  # the same tensor at two
+                    a = call_args[i] = Tensor._make(a._data, a._backend)  # positions: each its own input
+                slot = tape.add_input(a, i)
+                if tracing:
+                    tape.originals.setdefault(id(args[i]), slot)
         state.active, state.tracing = tape, tracing
         try:
             out = self.fn(*call_args)
         finally:
             state.active, state.tracing = None, False
-        return tape, out, (tuple([f.index for f in floats if f.read]) if floats else ())
+        return tape, out
 
     def _output_slots(self, tape: _tape.Tape, out: Any) -> tuple[Any, Any]:
         """The slot of each output (one slot, or a tuple of them depth-first) and how they nest."""
@@ -311,8 +348,8 @@ class GradRunner:
                             f"expected a Tensor or a tuple of Tensors.")
         for o in (outs if outs is not None else (out,)):
             if not isinstance(o, Tensor):
-                raise TypeError(f"For '{self.who}', the network should return a Tensor or a tuple of Tensors, "
-                                f"but returned {type(o).__name__}.")
+                raise TypeError(f"For '{self.who}', the network ('fn') should return a Tensor or a tuple of "
+                                f"Tensors, but returned {type(o).__name__}.")
         if outs is None:
             return tape.slot(out), None
         return tuple(tape.slot(o) for o in outs), tree
@@ -336,8 +373,9 @@ class GradRunner:
                 sens = output_tree(sens)[0]
             if not isinstance(sens, (tuple, list)) or len(sens) != len(outputs):
                 got = f"a tuple of {len(sens)}" if isinstance(sens, (tuple, list)) else type(sens).__name__
-                raise ValueError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
-                                 f"sensitivity should be a tuple of {len(outputs)} Tensors, but got {got}.")
+                # MindSpore 2.10 PYNATIVE_MODE: RuntimeError "The given sens gradient's size should be same as out"
+                raise RuntimeError(f"For '{self.who}', the network returns {len(outputs)} outputs, so the "
+                                   f"sensitivity should be a tuple of {len(outputs)} Tensors, but got {got}.")
             given = list(sens)
         else:
             given = [sens]

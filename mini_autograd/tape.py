@@ -33,7 +33,7 @@ class Leaf:
     __slots__ = ("role", "index", "param")
 
     def __init__(self, role: str, index: int = -1, param: Parameter | None = None) -> None:
-        self.role = role  # "input" | "parameter" | "constant" | "scalar" (a Python float argument)
+        self.role = role  # "input" | "parameter" | "constant"
         self.index = index  # position among the network's inputs, for role "input"
         self.param = param
 
@@ -50,7 +50,7 @@ class Tape:
     """Nodes in recording order, the value of every slot, and which slots are leaves."""
 
     __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params",
-                 "constants", "scalars", "nbytes")
+                 "constants", "nbytes", "originals", "captured")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -63,7 +63,10 @@ class Tape:
         self.inputs: dict[int, int] = {}  # input position -> slot
         self.params: dict[int, int] = {}  # id(parameter) -> slot
         self.constants: list = []  # (slot, value): kept by a GRAPH_MODE graph, the same on every replay
-        self.scalars: list = []  # (slot, position, dtype) of the Python float arguments (GRAPH_MODE)
+        # GRAPH_MODE's trace: id(argument as the caller passed it) -> its input slot, and the Tensors
+        # construct read from outside (graph_mode.GraphCache keys on them); None when not tracing
+        self.originals: dict | None = None
+        self.captured: list = []
         self.nbytes = 0  # what the nodes' outputs hold
 
     def add_input(self, tensor: Tensor, index: int) -> int:
@@ -75,12 +78,6 @@ class Tape:
         self.leaves[slot] = _INPUT_LEAVES[index] if index < len(_INPUT_LEAVES) else Leaf("input", index)
         return slot
 
-    def add_scalar(self, tensor: Tensor, index: int) -> int:
-        """GRAPH_MODE: ``tensor`` holds the Python float argument ``index``; replays refill it."""
-        slot = self._new_slot(tensor, Leaf("scalar", index))
-        self.scalars.append((slot, index, tensor._data.dtype))
-        return slot
-
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
         slot = self.slot_of.get(id(tensor))
@@ -89,6 +86,13 @@ class Tape:
                 # (positional: a keyword argument to a class call costs a dict, 1k instructions per parameter)
                 slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", -1, tensor))
             else:
+                if self.originals is not None:  # GRAPH_MODE traces with each argument in a fresh Tensor
+                    self.captured.append(tensor)
+                    slot = self.originals.get(id(tensor))
+                    if slot is not None:  # the argument itself, read from outside: one tensor, as PYNATIVE
+                        self.tensors.append(tensor)
+                        self.slot_of[id(tensor)] = slot
+                        return slot
                 slot = self._new_slot(tensor, Leaf("constant"))
                 self.constants.append((slot, tensor._data))
         return slot

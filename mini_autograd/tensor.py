@@ -132,6 +132,9 @@ class Parameter(Tensor):
 
     __slots__ = ("name", "requires_grad", "__weakref__")
     _DEFAULT_NAME = "Parameter"
+    # How often set_data gave a Parameter another shape: GRAPH_MODE's graphs are traced for the
+    # shapes they read (graph_mode.GraphCache asks this before every call)
+    reshaped = 0
 
     def __init__(self, default_input: Any, name: str | None = None, requires_grad: bool = True,
                  layerwise_parallel: bool = False, parallel_optimizer: bool = True) -> None:
@@ -159,6 +162,8 @@ class Parameter(Tensor):
         array = new._data
         if array.dtype != self._data.dtype:
             array = self._backend.cast(array, self._data.dtype)
+        if array.shape != self._data.shape:
+            Parameter.reshaped += 1
         self._data = array
         return self
 
@@ -203,8 +208,6 @@ def _to_host_array(data: Any) -> np.ndarray:
         return np.array(data, copy=True)
     if isinstance(data, np.generic):
         return np.asarray(data)
-    if getattr(data, "_graph_float_input", False):  # Tensor(t) of a float argument while GRAPH_MODE traces
-        data = float(data)  # (reads it: the graph is kept for this value, graph_mode.FloatInput)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flatten(data)):
         data = [v.asnumpy() if isinstance(v, Tensor) else v for v in data]
     if not isinstance(data, (bool, int, float, list, tuple)):

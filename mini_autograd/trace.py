@@ -122,7 +122,6 @@ def build(call: Any) -> Trace:
     for slot, value in enumerate(values):
         leaf = graph.leaves.get(slot)
         role = leaf.role if leaf is not None else "intermediate"
-        role = "input" if role == "scalar" else role  # a Python float argument, an input of the graph
         name = ""
         index = None
         if role == "input":

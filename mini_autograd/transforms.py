@@ -1,4 +1,4 @@
-"""GradOperation and the checks of the gradient transforms' arguments.
+"""GradOperation and the checks of the gradient transforms' arguments (MindSpore 2.10's exception types).
 
 Each transform checks what it was given once, when it is made, and hands a runner.GradRunner the
 input positions and weights to differentiate; ForwardValueAndGrad (nn/wrap.py) and the functional
@@ -9,7 +9,57 @@ from __future__ import annotations
 from typing import Any
 
 from .runner import ALL_INPUTS, GradRunner
-from .tensor import Parameter, ParameterTuple
+from .tensor import Parameter, ParameterTuple, Tensor
+
+
+def check_fn(who: str, fn: Any, error: type = TypeError) -> None:
+    """The function a transform differentiates. MindSpore 2.10 refuses a non-callable with TypeError in
+    grad, value_and_grad and vjp, with ValueError in jvp, jacrev and jacfwd (``error``)."""
+    if isinstance(fn, (Tensor, type)) or not callable(fn):
+        raise error(f"For '{who}', 'fn' should be a function or a Cell, but got {type(fn).__name__}.")
+
+
+def check_positions(who: str, grad_position: Any) -> tuple:
+    """grad_position checked as MindSpore checks it: an int >= 0 or a non-empty tuple of distinct ones."""
+    ps = (grad_position,) if isinstance(grad_position, int) else grad_position
+    if isinstance(grad_position, bool) or not isinstance(ps, tuple) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in ps):
+        raise TypeError(f"For '{who}', 'grad_position' should be a non-negative int or a tuple of them, "
+                        f"but got {grad_position!r}.")
+    if ps == ():  # MindSpore 2.10: RuntimeError "grad_position should not be empty when grad by position"
+        raise RuntimeError(f"For '{who}', 'grad_position' should be an int or a non-empty tuple of ints, but got "
+                           f"(); use grad_position=None to differentiate the weights only.")
+    if any(p < 0 for p in ps):  # MindSpore: ValueError "grad_position must be >= 0."
+        raise ValueError(f"For '{who}', 'grad_position' must be >= 0, but got {grad_position!r}.")
+    if len(set(ps)) != len(ps):
+        raise ValueError(f"For '{who}', 'grad_position' should not repeat a position, but got {grad_position!r}.")
+    return ps
+
+
+def check_tensors(who: str, values: Any, what: str) -> tuple:
+    """A Tensor, or a tuple or list of them, as a tuple."""
+    values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    for i, v in enumerate(values):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"For '{who}', {what} should be a Tensor, or a tuple or list of Tensors, but "
+                            f"element {i} is {type(v).__name__}.")
+    return values
+
+
+def first_output(who: str, fn: Any) -> Any:
+    """has_aux: ``fn`` with only its first output (the one differentiated)."""
+    def first(*args: Any) -> Any:
+        out = fn(*args)
+        if not isinstance(out, tuple) or len(out) < 2:
+            raise ValueError(f"For '{who}', 'has_aux' is True, so 'fn' should return more than one output.")
+        return out[0]
+    return first
+
+
+def aux_of(outputs: tuple) -> Any:
+    """What vjp, jvp and the Jacobians return beside their results with has_aux: the second output, or
+    the tuple of all but the first (grad returns the tuple even for one)."""
+    return outputs[1] if len(outputs) == 2 else tuple(outputs[1:])
 
 
 def check_bool(who: str, **flags: Any) -> None:

@@ -34,13 +34,24 @@ def pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
-def requirement_lines():
+def requirement_lines(path=BINDER / "requirements.txt", options=False):
+    """The requirement lines of a requirements file; with options=True its option lines (-c ...)."""
     lines = []
-    for raw in (BINDER / "requirements.txt").read_text().splitlines():
+    for raw in path.read_text().splitlines():
         line = raw.split("#", 1)[0].strip()
-        if line:
+        if line and line.startswith("-c") == options:
             lines.append(line)
     return lines
+
+
+def locked_versions():
+    """project name -> version, from requirements-lock.txt (its lines 'name==version ; marker')."""
+    pins = {}
+    for line in requirement_lines(ROOT / "requirements-lock.txt"):
+        m = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)\s*(;.*)?", line)
+        assert m, f"requirements-lock.txt: {line!r} is not 'name==version'"
+        pins.setdefault(canonical(m.group(1)), set()).add(m.group(2))
+    return pins
 
 
 def local_install(line):
@@ -112,3 +123,38 @@ def test_no_notebook_carries_the_badge(path):
     # The badge's owner is a placeholder until the repository is hosted: a learner who clicked it in a
     # notebook would get an error page. Its recipe lives in the README only.
     assert not URL.findall(path.read_text()), f"{path.name} links to Binder"
+
+
+def test_binder_installs_the_locked_versions():
+    # pip reads a -c path in a requirements file relative to that file: binder/../requirements-lock.txt
+    assert requirement_lines(options=True) == ["-c ../requirements-lock.txt"]
+    assert (BINDER / "runtime.txt").read_text().strip() == "python-3.11"  # the Python the lock is for
+
+
+def test_make_installs_the_locked_versions():
+    makefile = (ROOT / "Makefile").read_text()
+    installs = [line for line in makefile.splitlines() if "pip install" in line and "-e '." in line]
+    assert installs and all("-c requirements-lock.txt" in line for line in installs), installs
+    assert re.search(r"^lock:", makefile, re.M), "make lock refreshes requirements-lock.txt"
+
+
+def test_the_lock_satisfies_pyprojects_ranges():
+    from packaging.requirements import Requirement
+
+    pins = locked_versions()
+    project = pyproject()
+    wanted = project["dependencies"] + [r for extra in ("test", "gpu", "lab")
+                                        for r in project["optional-dependencies"][extra]]
+    for text in wanted:
+        req = Requirement(text)
+        versions = pins.get(canonical(req.name))
+        assert versions, f"{req.name} (pyproject.toml) is not pinned in requirements-lock.txt"
+        for version in versions:
+            assert req.specifier.contains(version, prereleases=True), (
+                f"requirements-lock.txt pins {req.name}=={version}, outside pyproject.toml's {text!r}: "
+                "run make lock")
+
+
+def test_the_lock_pins_one_numpy():
+    # The notebooks' digits are NumPy's: one version for every Python the lock covers.
+    assert len(locked_versions()["numpy"]) == 1

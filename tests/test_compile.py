@@ -73,10 +73,11 @@ def test_the_documents_network_every_flag_combination(get_all, get_by_list, sens
                                np.concatenate([np.ravel(want[n]) for n in names]), rtol=1e-5)
     code = fvg.graph_code
     ast.parse(code)
-    assert "def forward(x, y, z):" in code and "    t1 = xp.mul(x, z)  # Mul" in code
-    assert "    t2 = xp.matmul(t1, y, False, False)  # MatMul" in code
+    # the compiler's names: a0, a1 for the arguments x, y; p0 for the Parameter z (issue 21)
+    assert "def forward(a0, a1, p0):" in code and "    t1 = xp.mul(a0, p0)  # Mul" in code
+    assert "    t2 = xp.matmul(t1, a1, False, False)  # MatMul" in code
     # dead gradients pruned: only those returned are computed
-    assert ("g_y =" in code) == get_all and ("g_z =" in code) == get_by_list and ("g_x =" in code) == (
+    assert ("g_a1 =" in code) == get_all and ("g_p0 =" in code) == get_by_list and ("g_a0 =" in code) == (
         get_all or not get_by_list)
 
 
@@ -92,30 +93,31 @@ def test_the_documents_graph_code_reads_line_by_line():
     fvg = nn.ForwardValueAndGrad(net, ParameterTuple(net.trainable_params()), get_all=True, get_by_list=True)
     fvg(f32(X), f32(Y))
     assert fvg.graph_code.splitlines()[1:] == [
-        "# inputs: x, y",
-        "# z: Parameter 'z'",
+        "# a0: argument 0 ('x')",
+        "# a1: argument 1 ('y')",
+        "# p0: Parameter 'z'",
         "",
-        "def forward(x, y, z):",
-        "    t1 = xp.mul(x, z)  # Mul",
-        "    t2 = xp.matmul(t1, y, False, False)  # MatMul",
+        "def forward(a0, a1, p0):",
+        "    t1 = xp.mul(a0, p0)  # Mul",
+        "    t2 = xp.matmul(t1, a1, False, False)  # MatMul",
         "    return t2, t1",
         "",
-        "def backward(x, y, z, t1, g_t2):",
-        "    g_t1 = xp.matmul(g_t2, y, False, True)  # MatMul",
-        "    g_y = xp.matmul(t1, g_t2, True, False)  # MatMul",
-        "    g_x = xp.mul(g_t1, z)  # Mul",
+        "def backward(a0, a1, p0, t1, g_t2):",
+        "    g_t1 = xp.matmul(g_t2, a1, False, True)  # MatMul",
+        "    g_a1 = xp.matmul(t1, g_t2, True, False)  # MatMul",
+        "    g_a0 = xp.mul(g_t1, p0)  # Mul",
         # z is [1.0], broadcast over x's (2, 3): its gradient is summed back to shape (1,)
-        "    g_z = xp.reshape(xp.sum(xp.mul(g_t1, x), (0, 1), True), (1,))  # Mul",
-        "    return g_x, g_y, g_z",
+        "    g_p0 = xp.reshape(xp.sum(xp.mul(g_t1, a0), (0, 1), True), (1,))  # Mul",
+        "    return g_a0, g_a1, g_p0",
     ]
     # the document's own flags return dx only: MatMul's product for y and Mul's for z are not computed
     fvg = nn.ForwardValueAndGrad(Net())
     fvg(f32(X), f32(Y))
     assert fvg.graph_code.split("def backward")[1].splitlines() == [
-        "(y, z, g_t2):",
-        "    g_t1 = xp.matmul(g_t2, y, False, True)  # MatMul",
-        "    g_x = xp.mul(g_t1, z)  # Mul",
-        "    return g_x",
+        "(a1, p0, g_t2):",
+        "    g_t1 = xp.matmul(g_t2, a1, False, True)  # MatMul",
+        "    g_a0 = xp.mul(g_t1, p0)  # Mul",
+        "    return g_a0",
     ]
 
 
@@ -161,8 +163,9 @@ def test_an_mlp_with_its_loss():
     g2 = (g5 @ w2) * (h1 > 0)
     for got, want in zip(grads, [g2.T @ xn, g2.sum(0), g5.T @ h1, g5.sum(0)]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
-    assert "def forward(data, label, p0_weight, p0_bias, p1_weight, p1_bias):" in fvg.graph_code
-    assert "g_p0_bias = xp.reshape(xp.sum(g_t2, (0,), True), (4,))  # Add" in fvg.graph_code
+    assert "def forward(a0, a1, p0, p1, p2, p3):" in fvg.graph_code
+    assert "# p1: Parameter '0.bias'" in fvg.graph_code
+    assert "g_p1 = xp.reshape(xp.sum(g_t2, (0,), True), (4,))  # Add" in fvg.graph_code
 
 
 @pytest.mark.parametrize("xs,bs", [((2, 3), (3,)), ((2, 3), (1, 3)), ((2, 3), (2, 1)), ((4, 1, 3), (2, 1)),
@@ -199,7 +202,7 @@ def test_a_value_used_twice_accumulates_its_gradient():
     code = fn.runner.graph_code
     # the gradient of x is the sum of its three parts, added in the order the tape adds them: the Add
     # passes g_t2 on as it is, then the Mul's two (x * x: one per operand)
-    assert "    g_x = xp.add(xp.add(g_t2, xp.mul(g_t2, x)), xp.mul(g_t2, x))  # Mul" in code
+    assert "    g_a0 = xp.add(xp.add(g_t2, xp.mul(g_t2, a0)), xp.mul(g_t2, a0))  # Mul" in code
 
 
 class Scaled(nn.Cell):
@@ -207,7 +210,9 @@ class Scaled(nn.Cell):
         return x * s * x
 
 
-def test_a_float_argument_is_an_argument_of_the_compiled_function():
+def test_a_float_argument_is_a_constant_of_its_graph():
+    """MindSpore's rule (issue 21): a Python float argument of a compiled graph is a constant of that
+    graph; another value traces anew (the cache stays bounded: graph_mode.CACHE_SIZE)."""
     xn = np.array([1.0, -2.0, 3.0], np.float32)
     for s in (2.0, 3.5):
         (value, g), fvg = both_modes(lambda: nn.ForwardValueAndGrad(Scaled()), Tensor(xn), s)
@@ -216,10 +221,14 @@ def test_a_float_argument_is_an_argument_of_the_compiled_function():
     fvg = nn.ForwardValueAndGrad(Scaled())
     fvg(Tensor(xn), 2.0)
     code = fvg.graph_code
-    _, g = fvg(Tensor(xn), 3.5)  # the same code, another float
-    assert fvg.graph_code is code and len(fvg.runner.graphs) == 1
+    _, g = fvg(Tensor(xn), 3.5)  # another float: another graph, with 3.5 in it
     np.testing.assert_allclose(g.asnumpy(), 7.0 * xn, rtol=1e-6)
-    assert "def forward(x, s):" in code and "    s = xp.full((), s, float32)" in code
+    assert len(fvg.runner.graphs) == 2 and fvg.graph_code != code
+    assert "def forward(a0):" in code and "# c1 = 2.0 (float32, a scalar)" in code
+    assert "# c1 = 3.5 (float32, a scalar)" in fvg.graph_code
+    _, g = fvg(Tensor(xn), 2.0)  # the first graph, kept
+    np.testing.assert_allclose(g.asnumpy(), 4.0 * xn, rtol=1e-6)
+    assert fvg.graph_code is code and fvg.runner.last.replayed
 
 
 def test_a_large_graph_deletes_each_value_after_its_last_use(monkeypatch):
@@ -264,7 +273,7 @@ def test_a_primitive_that_checks_on_the_host_is_called_whole():
     ln = logits.asnumpy().astype(np.float64)
     p = np.exp(ln) / np.exp(ln).sum(1, keepdims=True)
     np.testing.assert_allclose(g, (p - np.eye(3)[[2, 0]]) / 2, rtol=1e-5)
-    assert "OneHot.forward(xp, labels, depth=3, dtype=float32)" in fvg.graph_code
+    assert "t1 = op1.forward(xp, a1, depth=3, dtype=float32)  # OneHot" in fvg.graph_code
     with pytest.raises(RuntimeError, match="class index in"):
         fvg(logits, Tensor(np.array([0, 3], np.int32)))  # the compiled code still checks
 
@@ -299,7 +308,7 @@ def test_a_value_a_vjp_uses_twice_is_computed_once():
     np.testing.assert_allclose(gy, -x64 / y64 ** 2, rtol=1e-6)  # d(x/y)/dy = -x/y^2
     code = fn.runner.graph_code
     # Div's vjp: dx = dout / y, then dy = -(dx * out): dx is named once and read twice
-    assert "    g_x = xp.div(g_t1, y)  # Div\n    g_y = xp.neg(xp.mul(g_x, t1))  # Div\n" in code
+    assert "    g_a0 = xp.div(g_t1, a1)  # Div\n    g_a1 = xp.neg(xp.mul(g_a0, t1))  # Div\n" in code
 
 
 def _many(x, y):

@@ -158,6 +158,8 @@ def expected_work(name: str, args: tuple) -> tuple[dict, int, int]:
         return ({"fill": 1} if size(args[0]) else {}), 0, 0
     if name in UNARY or name in ("cast", "transpose"):
         fn = {"cast": "identity", "transpose": "identity"}.get(name, name)
+        if name == "cast" and args[0].value.dtype.kind == "f" and np.dtype(args[1]).kind in "iu":
+            fn = f"to_{np.dtype(args[1]).name}"  # float -> integer: x86's conversion (cuda/edges.py)
         return ({f"map:{fn}": 1} if size(shapes[0]) else {}), 0, 0
     if name in BINARY:
         fn = "int_power" if name == "power" and args[0].value.dtype.kind in "iu" else name

@@ -108,6 +108,11 @@ PRIMITIVES = [
     ("Cast", lambda x: ops.Cast()(x, np.float64), [f32(17)]),
     ("SoftmaxCrossEntropy", nn_ops.SOFTMAX_CROSS_ENTROPY,
      [f32(17, 5), rng.dirichlet(np.ones(5), 17).astype(np.float32)]),
+    # Past a real GPU's launch sizes (kernels.py: TILE 64, 256 threads, 128 for reductions), where the
+    # shapes above all fit in one tile or block: a grid or loop bound rounded down shows only here.
+    ("MatMul-65x129", ops.MatMul(), [f32(65, 9), f32(9, 129)]),
+    ("Add-257", ops.Add(), [f32(257), f32(257)]),
+    ("ReduceSum-1025", lambda x: ops.ReduceSum()(x, 1), [f32(2, 1025)]),
 ]
 
 
@@ -126,6 +131,7 @@ KERNELS = {
                                          "ReduceMean-keep")},
     "Reshape": (None, 0, 0), "Transpose": ("map:identity", 1, 2), "Cast": ("map:identity", 1, 2),
     "SoftmaxCrossEntropy": ("reduce:maximum", 1, 2),  # log_softmax's row maximum, in forward and vjp
+    "MatMul-65x129": ("matmul", 1, 3), "Add-257": ("zip:add", 1, 1), "ReduceSum-1025": ("reduce:add", 1, 1),
 }
 
 

@@ -313,21 +313,22 @@ def test_graph_code_of_a_nested_call_holds_the_inner_backward_and_runs():
     forward = code[code.index("def forward"):code.index("def backward")]
     backward = code[code.index("def backward"):]
     # the inner backward, recorded: MatMul's vjp for x, dout @ y^T (transpose_b), in the forward
-    assert re.search(r"xp\.matmul\(\w+, y, False, True\)", forward), code
-    assert "def backward" in code and "g_y" in backward, code
+    assert re.search(r"xp\.matmul\(\w+, a1, False, True\)", forward), code  # a1: the argument y
+    assert "def backward" in code and "g_a1" in backward, code
 
 
 def test_engine_bug_a_float_argument_passed_to_a_nested_call_follows_each_graph_mode_call():
-    """A Python float argument of a GRAPH_MODE call is an input of the graph, refilled on replay
-    (graph_mode.FloatInput). Passed on to an inner transform, it must stay one: d/dx sum(d/dx
-    sum(c x^2)) = 2c for every c, not the first call's. (Found here: the scalar input was registered
-    on the nested call's tape, and the outer graph kept the first value as a constant.)"""
+    """A Python float argument of a GRAPH_MODE call is a constant of its graph (MindSpore's rule; it
+    was an input refilled on replay before issue 21). Passed on to an inner transform: d/dx sum(d/dx
+    sum(c x^2)) = 2c for every c, not the first call's. (Found here when floats were inputs: the scalar
+    input was registered on the nested call's tape, and the outer graph kept the first value.)"""
     context.set_context(mode=context.GRAPH_MODE)
     inner = ms.grad(lambda t, c: (t * t * c).sum())
     outer = ms.grad(lambda t, c: inner(t, c).sum())
     x = Tensor(np.array([1.0, 2.0]))
     for c in (2.0, 3.0, 5.0):
         close(outer(x, c), np.full(2, 2 * c), rtol=1e-12)
+    close(outer(x, 2.0), np.full(2, 4.0), rtol=1e-12)  # the graph for c = 2, kept
     assert outer.runner.last.replayed
     # two levels down: d3/dx3 sum(c x^3) = 6c
     first = ms.grad(lambda v, m: (v * v * v * m).sum())

@@ -77,8 +77,6 @@ BY_HAND["case_dense_ce_gradient_penalty"] = _gradient_penalty_by_hand()
 # Where mini_autograd departs on purpose (README's table, "What is MindSpore's and what is ours"): one
 # clear error where MindSpore's two modes raise different types, or where one returns silently.
 OURS = {
-    # MindSpore 2.10: RuntimeError (PYNATIVE), IndexError (GRAPH); ours names the position and the inputs
-    "case_err_grad_position_out_of_range": "ValueError",
     # MindSpore 2.10: zeros for the Tensor (PYNATIVE), an internal crash "The pointer[eval_result] is
     # null." (GRAPH); ours says weights must be Parameters
     "case_err_grad_weights_not_parameter": "TypeError",

@@ -15,8 +15,10 @@ from mini_autograd.trace import Trace
 from . import flow as _flow
 from .common import (STATIC_NOTE, error_html, esc, frame_html, matrix_html, notice_html, picture_html,
                      shows_errors, svg_size_px, table_html)
-from .graph import GraphRenderError, GraphTooLarge, as_trace, check_collapse, message_svg, render_svg, tensor_label
+from .graph import (GraphRenderError, GraphTooLarge, as_trace, build_digraph, check_collapse, message_svg,
+                    render_svg, tensor_label)
 from .graph_layout import START_COLLAPSED_ABOVE, group_of, smallest_groups
+from .render import too_large
 
 
 class FlowWidget(widgets.VBox):
@@ -41,6 +43,8 @@ class FlowWidget(widgets.VBox):
         # A large network without collapse={...}: each step draws it collapsed to its smallest cells
         # but the one whose vjp runs (the seed: all collapsed), so the step stays legible on a laptop.
         self.focus = collapse is None and len(trace.nodes) > START_COLLAPSED_ABOVE
+        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
+        self._check_size()  # before the frames are made: a graph too large to draw says so at once
         self.frames: list = _flow.frames(trace)
         n = len(self.frames) - 1
         self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
@@ -61,7 +65,6 @@ class FlowWidget(widgets.VBox):
         self.message = widgets.HTML()
         self.last_error: BaseException | None = None
         self.active = True
-        self._svgs: dict = {}  # frame index -> SVG text, and "too large" -> GraphTooLarge
         self._frame_px: int | None = None  # the frame's height, set from the seed's picture
         self._stale = False
         super().__init__(children=[widgets.HBox([self.play, self.slider, self.step_html, self.zoom],
@@ -91,6 +94,16 @@ class FlowWidget(widgets.VBox):
                 self._svgs["too large"] = e
                 raise
         return self._svgs[k]
+
+    def _check_size(self) -> None:
+        """Count the graph's nodes and edges (no dot run) and keep GraphTooLarge when past the limits
+        (with focus, the graph with every smallest cell collapsed; a step that opens one is checked
+        when it is drawn)."""
+        try:
+            too_large(build_digraph(self.trace, collapse=smallest_groups(self.trace) if self.focus
+                                    else self.collapse))
+        except GraphTooLarge as e:
+            self._svgs["too large"] = e
 
     def collapse_at(self, k: int) -> frozenset:
         """The cells drawn collapsed at frame ``k``."""
@@ -129,6 +142,7 @@ class FlowWidget(widgets.VBox):
         self.trace = trace
         self.frames = _flow.frames(trace)
         self._svgs = {}
+        self._check_size()
         n = len(self.frames) - 1
         if self.slider.value > n:
             self.slider.value = n
@@ -142,6 +156,7 @@ class FlowWidget(widgets.VBox):
         self.collapse = check_collapse(self.trace, collapse, "FlowWidget")
         self.focus = False  # the learner's choice from now on
         self._svgs = {}
+        self._check_size()
         self._frame_px = None
         self._stale = True
         if self.active:

@@ -52,16 +52,22 @@ def _hint(digraph: Any) -> str:
                                                 "sub-cell on its own.")
 
 
-def to_svg(digraph: graphviz.Digraph) -> str:
-    """Run dot on ``digraph`` within the limits; the SVG text without dot's comments (one carries
-    dot's version, which varies between machines) and without the XML prolog (so it embeds in HTML).
-
-    Raises GraphRenderError (GraphvizNotFound, GraphTooLarge) with a readable message."""
+def too_large(digraph: graphviz.Digraph) -> None:
+    """Raise GraphTooLarge when ``digraph`` is past MAX_NODES or MAX_EDGES (counted, dot not run)."""
     nodes, edges = getattr(digraph, "size_counts", (0, 0))
     if nodes > MAX_NODES or edges > MAX_EDGES:
         raise GraphTooLarge(f"This graph is too large to draw: {nodes} nodes and {edges} edges (the limits are "
                             f"{MAX_NODES} nodes and {MAX_EDGES} edges, viz.render.MAX_NODES and MAX_EDGES). "
                             + _hint(digraph))
+
+
+def to_svg(digraph: graphviz.Digraph) -> str:
+    """Run dot on ``digraph`` within the limits; the SVG text without dot's comments (one carries
+    dot's version, which varies between machines) and without the XML prolog (so it embeds in HTML).
+
+    Raises GraphRenderError (GraphvizNotFound, GraphTooLarge) with a readable message."""
+    too_large(digraph)
+    nodes, edges = getattr(digraph, "size_counts", (0, 0))
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFound(INSTALL_HINT)

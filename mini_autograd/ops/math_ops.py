@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dtype
-from ..graph_mode import FloatInput, float_operands
 from ..tensor import Tensor
 from .primitive import _NO_ATTRS, CAST, Primitive, apply, apply2
 
@@ -28,8 +27,6 @@ def _shape(shape: tuple) -> list:
 class _Binary(Primitive):
     def __call__(self, x: Any, y: Any) -> Tensor:
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
-            if type(x) is FloatInput or type(y) is FloatInput:  # GRAPH_MODE: a float argument
-                return apply2(self, *float_operands(self, x, y))
             x, y = self.tensors((x, y))
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = _promoted(x, y)
@@ -93,8 +90,6 @@ class Div(_Binary):
     name = "Div"
 
     def __call__(self, x: Any, y: Any) -> Tensor:
-        if type(x) is FloatInput or type(y) is FloatInput:  # a float: not an integer division
-            return _Binary.__call__(self, x, y)
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = self.tensors((x, y))
         if x._data.dtype.kind != "f" and y._data.dtype.kind != "f":

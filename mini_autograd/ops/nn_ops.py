@@ -22,6 +22,9 @@ class SoftmaxCrossEntropy(Primitive):
         if logits.ndim != 2 or labels.shape != logits.shape:
             raise ValueError(f"For '{self.name}', 'logits' should be 2-D and 'labels' of the same shape, "
                              f"but got logits {list(logits.shape)} and labels {list(labels.shape)}.")
+        if logits.dtype != labels.dtype:  # MindSpore 2.10 refuses the mix (TypeError) rather than promote
+            raise TypeError(f"For 'SoftmaxCrossEntropyWithLogits', 'logits' and 'labels' should have the same "
+                            f"dtype, but got 'logits' {logits.dtype} and 'labels' {labels.dtype}.")
         return apply(self, (logits, labels), _NO_ATTRS)
 
     def forward(self, xp, logits, labels):

@@ -3,10 +3,13 @@
 ``override_vjp(ops.MatMul, my_vjp)`` swaps the class's ``vjp`` for an adapter that hands the learner
 plain NumPy arrays, ``my_vjp(dout, *inputs) -> (grad per input)``, and checks what comes back; the
 backward sweep (backward.py) then calls it like any vjp. The original is put back on exit, error or not.
+The swap is process-wide, so one thread at a time may be inside override_vjp blocks (another is
+refused with an error), and only that thread's calls use the learner's rule.
 """
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -15,6 +18,8 @@ from .math_ops import MatMul
 from .primitive import Primitive
 
 _MISSING = object()
+_owner_lock = threading.Lock()
+_owner: list = [None, 0]  # [the thread inside override_vjp blocks, how deep it is], under _owner_lock
 
 
 @contextlib.contextmanager
@@ -37,9 +42,17 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
         raise TypeError(f"For 'override_vjp', 'vjp' should be a function vjp(dout, *inputs) -> tuple of "
                         f"gradients, but got {type(vjp).__name__}.")
     name = primitive.name
+    original = primitive.vjp
+    me = threading.get_ident()
 
     def adapter(self: Primitive, xp: Any, dout: Any, out: Any, *inputs: Any, needs: Any = None,
                 **attrs: Any) -> tuple:
+        if threading.get_ident() != me:  # another thread, outside the block: the rule it had
+            return original(self, xp, dout, out, *inputs, **({} if needs is None else {"needs": needs}), **attrs)
+        if not hasattr(xp, "to_numpy"):  # the recorded backend (nested.py): a transform around this one
+            raise RuntimeError(f"For '{name}', the overriding vjp of override_vjp computes on NumPy arrays, "
+                               f"which cannot be differentiated again: a second-order (higher) gradient "
+                               f"through it is not supported. Take it outside the with block.")
         host = [xp.to_numpy(a) for a in inputs]
         transposed = isinstance(self, MatMul) and (self.transpose_a, self.transpose_b)
         if transposed:  # the learner's rule is for A @ B; op() is its own inverse
@@ -63,6 +76,13 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
             grads.append(xp.asarray(np.ascontiguousarray(g, dtype=inputs[i].dtype)))
         return tuple(grads)
 
+    adapter.overrides = True  # compile.Compiled keeps no code made while one is in place (stale at once)
+    with _owner_lock:
+        if _owner[0] not in (None, me):
+            raise RuntimeError(f"For 'override_vjp', another thread is inside an override_vjp block: the "
+                               f"override changes {name} for the whole process, so one thread at a time "
+                               f"may use it. Enter the block when the other thread has left it.")
+        _owner[0], _owner[1] = me, _owner[1] + 1
     saved = {attr: primitive.__dict__.get(attr, _MISSING) for attr in ("vjp", "vjp_reads", "grads_exact")}
     primitive.vjp = adapter
     # The adapter may read any input, and passes neither ``out`` nor released values: keep them all.
@@ -76,3 +96,7 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
                 delattr(primitive, attr)
             else:
                 setattr(primitive, attr, value)
+        with _owner_lock:
+            _owner[1] -= 1
+            if not _owner[1]:
+                _owner[0] = None

@@ -137,7 +137,9 @@ def zeros(shape: tuple, dtype: np.dtype) -> Any:
 
 
 def cast(x: Any, dtype: np.dtype) -> Any:
-    return _map(K.identity, x, x.shape, _c_strides(x.shape), np.dtype(dtype))
+    dtype = np.dtype(dtype)
+    fn = K.float_to_int.get(dtype.name, K.identity) if x.dtype.kind == "f" else K.identity
+    return _map(fn, x, x.shape, _c_strides(x.shape), dtype)
 
 
 add = _binary("add", K.add, np.add)

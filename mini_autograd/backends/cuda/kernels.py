@@ -63,26 +63,9 @@ def neg(x):
     return -x
 
 
-# The simulator runs these device functions as Python, where ``math`` raises (OverflowError,
-# ValueError) at the edges where a GPU's exp, log and pow, and NumPy's, give IEEE inf or NaN. The
-# edges are spelled out below so that both give the IEEE result; on a GPU they cost a comparison.
-LOG_MAX = 709.782712893384  # log of the largest float64: exp beyond it is inf
-
-
-@cuda.jit(device=True)
-def exp(x):
-    if x > LOG_MAX:  # math.exp raises OverflowError here
-        return math.inf
-    return math.exp(x)
-
-
-@cuda.jit(device=True)
-def log(x):
-    if x == 0:  # math.log raises ValueError at 0 and below; IEEE log(0) is -inf, log(x < 0) NaN
-        return -math.inf
-    if x < 0:
-        return math.nan
-    return math.log(x)
+# exp, log and pow, and the casts from floats to integers, have edges where the simulator's Python
+# ``math`` raises: they are written out in edges.py, and used here as the other device functions.
+from .edges import LOG_MAX, exp, float_to_int, log, power  # noqa: E402,F401
 
 
 @cuda.jit(device=True)
@@ -126,23 +109,6 @@ def mul(x, y):
 def div(x, y):
     # no guard needed: the simulator reads array elements as NumPy scalars, whose x / 0 is IEEE inf/NaN
     return x / y
-
-
-@cuda.jit(device=True)
-def power(x, y):
-    """Floating x ** y. math.pow raises where IEEE pow gives inf or NaN: at 0 to a negative power,
-    a negative base to a non-integer power, and on overflow (from the LOG_MAX edge, near enough)."""
-    if math.isfinite(y):  # (Python's math.fmod raises for an infinite y; math.pow handles those)
-        whole = math.fmod(y, 1.0) == 0
-        odd = whole and math.fmod(y, 2.0) != 0  # an odd integer power keeps the base's sign
-        if x == 0 and y < 0:
-            return math.copysign(math.inf, x) if odd else math.inf
-        if math.isfinite(x):
-            if x < 0 and not whole:
-                return math.nan
-            if x != 0 and y * math.log(abs(x)) > LOG_MAX:
-                return -math.inf if x < 0 and odd else math.inf
-    return math.pow(x, y)
 
 
 @cuda.jit(device=True)
