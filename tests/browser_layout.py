@@ -23,7 +23,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PICTURES = r"""() => [...document.querySelectorAll('.mini-autograd-svg > svg, .mini-autograd-frame > svg')]
     .filter(s => s.getBoundingClientRect().width > 0)
     .map(s => {
-        const area = s.closest('.jp-OutputArea-output'), a = area.getBoundingClientRect(), r = s.getBoundingClientRect();
+        const area = s.closest('.jp-OutputArea-output');
+        const a = area.getBoundingClientRect(), r = s.getBoundingClientRect();
         const tagged = s.closest('[data-browser-test]');
         const scrolls = [];
         for (let e = s.parentElement; e && e !== area.parentElement; e = e.parentElement)
@@ -63,11 +64,12 @@ def check_pictures(page, where: str) -> int:
     for p in pictures:
         what = f"{where}, the picture in {p['where']}"
         assert p["left"] >= p["areaLeft"] - 1 and p["right"] <= p["areaRight"] + 1, (
-            f"{what} is wider than its output: {p['left']:.0f}..{p['right']:.0f} in {p['areaLeft']:.0f}..{p['areaRight']:.0f}")
+            f"{what} is wider than its output: {p['left']:.0f}..{p['right']:.0f} "
+            f"in {p['areaLeft']:.0f}..{p['areaRight']:.0f}")
         assert not p["scrolls"], f"{what} scrolls sideways in {p['scrolls']}"
         legend = p["legend"]
         if legend:  # every viz graph has one unless drawn with legend=False
-            assert legend["right"] <= p["areaRight"] + 1 and legend["left"] >= p["areaLeft"] - 1, f"{what}: legend cut off"
+            assert p["areaLeft"] - 1 <= legend["left"] and legend["right"] <= p["areaRight"] + 1, f"{what}: legend cut"
             assert legend["bottom"] <= p["clip"]["bottom"] + 1, f"{what}: legend below the picture's frame"
     return len(pictures)
 

@@ -194,8 +194,7 @@ def test_the_simulator_is_chosen_in_a_notebook_kernel():
 
 def test_in_a_jupyter_kernel_the_notice_is_not_an_error():
     """JupyterLab paints stderr as a pink error box: in a kernel (its streams are ipykernel's) the
-    simulator's notice goes to stdout; in a script (test_the_simulator_is_chosen_without_the_user_and_announced_once)
-    to stderr."""
+    simulator's notice goes to stdout; in a script it stays on stderr (the test of the announcement)."""
     out = python('''
         import sys
         class OutStream:  # stands for ipykernel.iostream.OutStream

@@ -176,7 +176,8 @@ class FlowWidget(widgets.VBox):
         last = len(self.frames) - 1
         self.step_html.value = (f"<span style='white-space:nowrap;padding:0 8px'><b>frame {f.index}/{last}</b>: "
                                 f"{'the seed' if f.node is None else 'vjp of ' + esc(f.op, 40)}</span>")
-        self.caption.value = f"<div class='mini-autograd-caption'><b>frame {f.index}/{last}</b> — {esc(f.caption)}</div>"
+        self.caption.value = (f"<div class='mini-autograd-caption'><b>frame {f.index}/{last}</b> — "
+                              f"{esc(f.caption)}</div>")
         if f.node is None:
             rows = [[esc(tensor_label(tensors[s]), 60), "seed: the sensitivity (sens)", matrix_html(g), "",
                      matrix_html(g)] for s, g in f.held.items()]
