@@ -295,3 +295,26 @@ def test_widget_response_in_the_page(browser, lab):
         assert_no_errors(page)
     finally:
         page.close()
+
+
+def test_pictures_fit_and_open_full_size(browser):
+    """viz's stylesheet in Chromium, without JupyterLab: a picture wider than its output is fitted to
+    the width at its own aspect; the static picture's "full size" box (CSS only) and the widgets'
+    class "mini-autograd-full" show it at dot's size; a flow frame fits a tall picture inside it."""
+    from viz.common import frame_html, picture_html, svg_html
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="1500pt" height="300pt" viewBox="0 0 1500 300"></svg>'
+    tall = svg.replace('height="300pt"', 'height="3000pt"').replace("0 0 1500 300", "0 0 1500 3000")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.set_content(f"<div style='width:900px'>{picture_html(svg)}</div>"
+                         f"<div style='width:900px' class='mini-autograd-full'>{svg_html(svg)}</div>"
+                         f"<div style='width:900px'>{frame_html(tall, 400)}</div>")
+        size = "s => [Math.round(s.getBoundingClientRect().width), Math.round(s.getBoundingClientRect().height)]"
+        pictures = page.locator("svg")
+        assert pictures.nth(0).evaluate(size) == [900, 180]  # 2000 x 400 px at dot's size, fitted
+        assert pictures.nth(1).evaluate(size) == [2000, 400]  # a widget's "full size"
+        assert pictures.nth(2).evaluate(size) == [200, 400]  # 2000 x 4000 px fitted inside the 400 px frame
+        page.locator(".mini-autograd-zoom").check()
+        assert pictures.nth(0).evaluate(size) == [2000, 400]
+    finally:
+        page.close()
