@@ -5,9 +5,11 @@ Every notebook is opened, run (Run All) and must show no error and exactly the w
 NOTEBOOKS names, each showing what the hand derivation says (graph labels, every frame of the
 gradient flow under Play and the slider, gradients under typed sensitivities, training results).
 MINI_AUTOGRAD_BROWSER_DISABLE=<labextension>[,...] disables extensions for the server (e.g.
-@jupyter-widgets/jupyterlab-manager: then the test must fail). Screenshots go to test-artifacts/;
-03's update latency to test-artifacts/browser_latency.json for ``make bench``. No server, kernel or
-browser is left behind, also when a test fails.
+@jupyter-widgets/jupyterlab-manager: then the test must fail). Each notebook is then laid out at
+1400x1000 and at a laptop's 1366x768 (tests/browser_layout.py): pictures fit with their legends, flows
+keep their frame's size, controls and step in view together; a screenshot of each widget at each size
+goes to test-artifacts/, and each widget's response in the page to test-artifacts/browser_latency.json
+for ``make bench``. No server, kernel or browser is left behind, also when a test fails.
 """
 from __future__ import annotations
 
