@@ -21,13 +21,15 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 # Tags every widget of each kind with data-browser-test="<kind>-<n>" (page order); returns the counts.
 # Widgets inside an explorer are its tabs, not widgets of their own; a graph (viz.draw_graph) is an
-# HTML output holding a viz picture (JupyterLab prefers it to the bundle's image/svg+xml).
+# HTML output holding a viz picture (JupyterLab prefers it to the bundle's image/svg+xml) or an SVG one.
 TAG_WIDGETS = r"""() => {
     const own = sel => [...document.querySelectorAll(sel)]
         .filter(e => !(e.parentElement && e.parentElement.closest('.mini-autograd-explorer')));
     const kinds = {
-        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='text/html']")]
-            .filter(e => e.querySelector('.mini-autograd-picture') && !e.closest('.jupyter-widgets')),
+        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='text/html'], "
+                                              + ".jp-OutputArea-output[data-mime-type='image/svg+xml']")]
+            .filter(e => (e.dataset.mimeType !== 'text/html' || e.querySelector('.mini-autograd-picture'))
+                         && !e.closest('.jupyter-widgets')),
         GraphWidget: own('.mini-autograd-graph'), Flow: own('.mini-autograd-flow'),
         Sensitivity: own('.mini-autograd-sens'), Explorer: [...document.querySelectorAll('.mini-autograd-explorer')],
         Training: [...document.querySelectorAll('.jp-OutputArea-output .widget-vbox')].filter(v =>

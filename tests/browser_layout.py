@@ -18,9 +18,10 @@ from viz.graph import COLOURS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-# Every picture viz shows, visible now: its box against its output's, any horizontal scroll between
-# them, and the legend's box (the graph's node titled "legend").
-PICTURES = r"""() => [...document.querySelectorAll('.mini-autograd-svg > svg, .mini-autograd-frame > svg')]
+# Every picture viz shows and every image of an output, visible now: its box against its output's,
+# any horizontal scroll between them, and the legend's box (the graph's node titled "legend").
+PICTURES = r"""() => [...document.querySelectorAll(
+        '.mini-autograd-svg > svg, .mini-autograd-frame > svg, .jp-OutputArea-output img')]
     .filter(s => s.getBoundingClientRect().width > 0)
     .map(s => {
         const area = s.closest('.jp-OutputArea-output');
@@ -30,6 +31,7 @@ PICTURES = r"""() => [...document.querySelectorAll('.mini-autograd-svg > svg, .m
         for (let e = s.parentElement; e && e !== area.parentElement; e = e.parentElement)
             if (e.scrollWidth > e.clientWidth + 1) scrolls.push(e.className || e.tagName);
         const legend = [...s.querySelectorAll('g.node')].find(g => g.querySelector('title').textContent === 'legend');
+        // an <img> (JupyterLab's image/svg+xml, a plot) has no legend to find: it must fit as a whole
         const l = legend && legend.getBoundingClientRect();
         const clip = s.parentElement.getBoundingClientRect();
         return {where: tagged ? tagged.getAttribute('data-browser-test') : 'an output', left: r.left, right: r.right,
