@@ -10,7 +10,7 @@ from typing import Any
 from . import tape as _tape
 from .jacobians import jacfwd, jacrev, jvp_runner  # jacfwd, jacrev: MindSpore's functional API is one namespace
 from .runner import ALL_INPUTS, GradRunner
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, check_weights, first_output
 
 __all__ = ["grad", "value_and_grad", "get_grad", "vjp", "jvp", "jacrev", "jacfwd"]

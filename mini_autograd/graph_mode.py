@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .tape import Tape
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 
 # Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and
 # traced again if it comes back: a long session with ever new shapes holds at most this many.

@@ -16,7 +16,7 @@ from .ops.math_ops import ADD
 from .ops.array_ops import RESHAPE
 from .recorded_backend import recorded
 from .returned import fill, output_tree
-from .tensor import Tensor
+from .tensors import Tensor
 
 
 def call(runner: Any, args: tuple, sens: Any) -> tuple[Any, Any]:

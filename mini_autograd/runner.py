@@ -20,7 +20,7 @@ from . import trace as _trace
 from .backward import backward, requires_grad
 from .graph_mode import Graph, GraphCache, Plan
 from .returned import fill, output_tree, rebuild, returned_layout
-from .tensor import Tensor
+from .tensors import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
 

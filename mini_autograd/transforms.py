@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .runner import ALL_INPUTS, GradRunner
-from .tensor import Parameter, ParameterTuple, Tensor
+from .tensors import Parameter, ParameterTuple, Tensor
 
 
 def check_fn(who: str, fn: Any, error: type = TypeError) -> None:

@@ -6,6 +6,7 @@ shared by the tape, a Trace and the user.
 """
 from __future__ import annotations
 
+import contextlib
 from fractions import Fraction
 
 import numpy as np
@@ -53,24 +54,42 @@ div = np.true_divide
 neg = np.negative
 
 
-def _in_float64(fn, name: str = ""):
-    """fn on a float32 array computed in float64, rounded once to float32. NumPy's float32 exp, log,
-    tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and their last
-    digit differs between them; float64's candidates differ by far less than float32's rounding
-    step, so after the rounding they agree (unless a value lies within float64's error of a float32
-    rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as it is."""
-    def in_float64(*args: np.ndarray) -> np.ndarray:
-        if args[0].dtype != np.float32:
-            return fn(*args)
-        return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
-    in_float64.__name__ = in_float64.__qualname__ = name or fn.__name__
-    in_float64.__doc__ = f"{fn.__doc__ or 'np.' + fn.__name__}\nfloat32: computed in float64 (see _in_float64)."
-    return in_float64
+def _in_float64(fn, *args: np.ndarray) -> np.ndarray:
+    """fn of float32 arrays computed in float64 and rounded once to float32. NumPy's float32 exp,
+    log, tanh and power pick their code from the CPU too (AVX2 and AVX-512 have their own), and
+    their last digit differs between them; float64's candidates differ by far less than float32's
+    rounding step, so after the rounding they agree (unless a value lies within float64's error of
+    a float32 rounding boundary: rare enough that no notebook meets one). Other dtypes: fn as is."""
+    if args[0].dtype != np.float32:
+        return fn(*args)
+    return fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args)).astype(np.float32)
 
 
-exp = _in_float64(np.exp)
-log = _in_float64(np.log)
-tanh = _in_float64(np.tanh)
+def exp(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.exp, x)
+
+
+def log(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.log, x)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.tanh, x)
+
+
+def sin(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.sin, x)
+
+
+def cos(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.cos, x)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x), as log(e^0 + e^x) (logaddexp): no overflow for large x, no log(1) = 0 for small."""
+    return _in_float64(lambda a: np.logaddexp(a.dtype.type(0), a), x)
+
+
 square = np.square
 
 
@@ -84,7 +103,8 @@ def _ieee_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x == -np.inf, x.dtype.type(np.inf), out) if np.isneginf(x).any() else out
 
 
-power = _in_float64(_ieee_power, "power")
+def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _in_float64(_ieee_power, x, y)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -109,6 +129,7 @@ def relu_grad(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
 # benchmark's products (1024 wide, batch 256) are far above it and keep BLAS's speed.
 FMA_CHAIN_K, FMA_CHAIN_MAX = 64, 2 ** 16
 _LOW_29_BITS, _HALF_FLOAT32_ULP = np.uint64(2 ** 29 - 1), np.uint64(2 ** 28)
+_NO_CHANGE = contextlib.nullcontext()
 
 
 def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
@@ -132,21 +153,22 @@ def _fma_chain_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     exactly halfway between two float32 numbers (or in float32's subnormal range): such a chain is
     redone exactly in ``_fma_exact``. The first rounding's error is found with Knuth's two-sum.
     """
-    products = a.T.astype(np.float64)[:, :, None] * b.astype(np.float64)[:, None, :]  # [k, i, j], exact
+    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=np.float64)  # [k, i, j], exact
     sums = np.empty(products.shape)                            # the float64 sum of every step
     accs = np.zeros((products.shape[0] + 1,) + products.shape[1:], np.float32)  # acc before each step
     for k in range(products.shape[0]):
         np.add(accs[k], products[k], out=sums[k])
         accs[k + 1] = sums[k]                                  # rounded to float32
     before = accs[:-1]
-    with np.errstate(invalid="ignore"):                        # inf - inf: no error to find there
+    finite = np.isfinite(sums).all()
+    with np.errstate(invalid="ignore") if not finite else _NO_CHANGE:     # inf - inf is NaN: no error there
         part = sums - before                                   # two-sum: sums + error == before + products
-        error = (before - (sums - part)) + (products - part)
-    inexact = error != 0
+        inexact = (before - (sums - part)) + (products - part) != 0
+    if not finite:
+        inexact &= np.isfinite(sums)                           # inf and NaN: IEEE's, no rounding to check
     if inexact.any():
         low_bits = sums.view(np.uint64)[inexact] & _LOW_29_BITS      # float32 keeps 23 of 52 bits
-        size = np.abs(sums[inexact])
-        if ((low_bits == _HALF_FLOAT32_ULP) | (size < 2.0 ** -126)).any():
+        if ((low_bits == _HALF_FLOAT32_ULP) | (np.abs(sums[inexact]) < 2.0 ** -126)).any():
             return _fma_exact(a.astype(np.float64), b.astype(np.float64))
     return accs[-1].copy()
 

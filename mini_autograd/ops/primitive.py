@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from .. import tape as _tape
-from ..tensor import Tensor
+from ..tensors import Tensor
 
 # 0-d constants made from Python numbers, shared: arrays are never changed in place.
 _constants: dict = {}
@@ -32,6 +32,12 @@ class Primitive:
     # True when vjp returns each gradient already in its input's shape and dtype (MatMul): the sweep
     # then skips its unbroadcast and cast checks, 1.7k instructions per input (callgrind).
     grads_exact = False
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:  # ops.Primitive("MyOp"), as MindSpore's; subclasses have their name already
+            if not isinstance(name, str):
+                raise TypeError(f"For 'Primitive', the argument 'name' should be str, but got {type(name).__name__}.")
+            self.name = name
 
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)
@@ -67,7 +73,7 @@ class Primitive:
 
     def attributes(self) -> dict:
         """The constructor's settings, for display (``MatMul(transpose_b=True)``)."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "name"}
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.attributes().items())
