@@ -57,6 +57,7 @@ MLP = Call({f"fc{i // 2 + 1}.{('weight', 'bias')[i % 2]}": f"weights[{i}]" for i
            network="mlp", kernel="grad_fn")
 # 07: ForwardValueAndGrad(GradNetWrtX(net), weights, get_by_list): the z-gradient of the inner backward pass
 NESTED = Call({"net.z": "weights[0]"}, network="document_nested")
+STOP_TARGET = Call({"w": "grad"}, sens=None, network="stop_target")  # 07: ms.grad(target_held)(w)
 TWO_LAYERS = Call({"f1.w1": "weights[0]"}, sens=None, network="two_layers")  # 06: f2(f1(x)), weights [f1.w1]
 TRAINED = dict(epochs=30, below=0.05, plot_px=(520, 224))  # predicting the mean scores 0.3408
 NOTEBOOKS = {
@@ -103,6 +104,7 @@ NOTEBOOKS = {
         Output(r"wide: jacrev faster than jacfwd: True \| more than 10 times faster: True\n"),
         Output(r"gradient == sum over a, k of r_k = 21.62 \(float64\): True\n"),
         Graph(NESTED),                                       # viz.draw_graph of the nested call: d/dz of d(Σ out)/dx
+        Graph(STOP_TARGET),                                  # section 9: the target held by stop_gradient
     ],
 }
 
