@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .backward import backward
+from .backward import Steps, backward
 from .graph_mode import CompiledCalls
 from .memory import Unread
 from .tape import Node
@@ -151,9 +151,9 @@ class Compiled(CompiledCalls):
         seeds = {s: Sym(xp.full(values[s].shape, 1, values[s].dtype)) for s in seed_slots}
         nodes = [Node(_Announced(n.prim, k, rec, self), n.attrs, n.inputs, n.output, n.scope)
                  for k, n in enumerate(graph.nodes)]
-        steps: list = []  # with steps, the sweep keeps every slot's final gradient: named after it
+        steps = Steps(nodes)  # every slot's final gradient: named after it
         rec.group, rec.label = ("seed",), ""
-        grads = backward(rec, nodes, values, seeds, steps, requires)
+        grads = steps.every_gradient(backward(rec, nodes, values, seeds, requires, steps))
         self.grad_slots = [s for s in wanted if grads[s] is not None]
         self.source = self._generate(graph, values, rec.lines[:forward_lines], rec.lines[forward_lines:], grads,
                                      steps, seeds)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import context as _context
-from .backward import backward
+from .backward import Steps, backward
 from .dtype import from_numpy
 from .memory import recompute
 from .tape import BackwardPass
@@ -108,8 +108,8 @@ def build(call: Any) -> Trace:
     every tensor and node described as plain data."""
     graph, xp, runner = call.graph, call.xp, call.runner
     values = recompute(xp, graph.nodes, call.values)
-    steps: list = []
-    grads = backward(xp, graph.nodes, values, call.seeds, steps, call.requires)
+    steps = Steps(graph.nodes)
+    grads = steps.every_gradient(backward(xp, graph.nodes, values, call.seeds, call.requires, steps))
     out_slots = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
     host = xp.to_numpy
     producer = {n.output: k for k, n in enumerate(graph.nodes)}

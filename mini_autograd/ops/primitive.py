@@ -22,16 +22,14 @@ _FLOAT32 = np.dtype(np.float32)
 
 class Primitive:
     """Base of every operation. Subclasses define ``forward(xp, *arrays, **attrs)`` and
-    ``vjp(xp, dout, out, *arrays, **attrs)``; ``__call__`` accepts Tensors and Python numbers."""
+    ``vjp(xp, dout, out, *arrays, needs, **attrs)`` (``needs``: a bool per input, whether its
+    gradient is wanted; a vjp may skip the work for the others and return None there).
+    ``__call__`` accepts Tensors and Python numbers."""
 
     name = "Primitive"
-    partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
     # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
     # go before a large network's backward pass (memory.release_unread); the Trace recomputes it.
     vjp_reads = frozenset({"inputs", "out"})
-    # True when vjp returns each gradient already in its input's shape and dtype (MatMul): the sweep
-    # then skips its unbroadcast and cast checks, 1.7k instructions per input (callgrind).
-    grads_exact = False
 
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)
@@ -76,7 +74,7 @@ class Primitive:
     def forward(self, xp: Any, *arrays: Any, **attrs: Any) -> Any:
         raise NotImplementedError
 
-    def vjp(self, xp: Any, dout: Any, out: Any, *arrays: Any, **attrs: Any) -> tuple:
+    def vjp(self, xp: Any, dout: Any, out: Any, *arrays: Any, needs: tuple, **attrs: Any) -> tuple:
         raise NotImplementedError
 
 
@@ -145,7 +143,7 @@ class Cast(Primitive):
     # a change of precision: the gradient is cast back to the input's dtype. For an integer input
     # that truncates toward zero, as MindSpore 2.10 does (the gradient of b in float_a * int_b is
     # int(a)); a Bool input gets none.
-    def vjp(self, xp, dout, out, x, dtype):
+    def vjp(self, xp, dout, out, x, dtype, needs):
         return (xp.cast(dout, x.dtype) if x.dtype.kind != "b" else None,)
 
 
