@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from ..tensor import Tensor
-from .primitive import _NO_ATTRS, CAST, Primitive, apply, apply2
+from .primitive import _NO_ATTRS, CAST, Primitive, apply
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -32,7 +32,7 @@ class _Binary(Primitive):
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = _promoted(x, y)
         try:
-            return apply2(self, x, y)
+            return apply(self, (x, y), _NO_ATTRS)
         except ValueError:
             try:  # say which shapes did not broadcast, in MindSpore's words
                 np.broadcast_shapes(x._data.shape, y._data.shape)
@@ -313,7 +313,7 @@ class MatMul(Primitive):
                 and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]
                 and x._data.dtype == y._data.dtype):
             self._refuse(x, y)
-        return apply2(self, x, y)
+        return apply(self, (x, y), _NO_ATTRS)
 
     def _refuse(self, x: Any, y: Any) -> None:
         """Raise the error that says what is wrong with the inputs."""

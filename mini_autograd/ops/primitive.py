@@ -78,7 +78,7 @@ class Primitive:
         raise NotImplementedError
 
 
-_NO_ATTRS: dict = _tape.NO_ATTRS  # one object: apply2 records it through Tape.record2
+_NO_ATTRS: dict = {}  # the attributes of a primitive called without any (never changed)
 
 
 def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
@@ -95,25 +95,13 @@ def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
 def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
     """Run ``prim`` on Tensors and record it on the active tape, if any."""
     backend = inputs[0]._backend
-    if len(inputs) > 1 and inputs[-1]._backend is not backend or len(inputs) > 2:
-        _check_same_device(prim, inputs)
+    for t in inputs:
+        if t._backend is not backend:
+            _check_same_device(prim, inputs)
     result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
     tape = _tape.state.active
     if tape is not None:
         tape.record(prim, attrs, inputs, result)
-    return result
-
-
-def apply2(prim: Primitive, x: Tensor, y: Tensor) -> Tensor:
-    """``apply`` for two Tensor inputs and no per-call arguments, written out: the operators
-    (``+ - * / @``) are the most frequent calls of all."""
-    backend = x._backend
-    if y._backend is not backend:
-        _check_same_device(prim, (x, y))
-    result = Tensor._make(prim.forward(backend, x._data, y._data), backend)
-    tape = _tape.state.active
-    if tape is not None:
-        tape.record2(prim, x, y, result)
     return result
 
 
