@@ -17,7 +17,7 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, requires: list
     the gradient of each slot (None where nothing flowed). ``requires``: see ``needs``."""
     grads: list = [None] * len(values)
     for slot, sens in seeds.items():
-        grads[slot] = add_up(xp, grads[slot], sens)
+        grads[slot] = sens
     for k in range(len(nodes) - 1, -1, -1):  # recording order, reversed: every user of a value comes first
         node = nodes[k]
         dout = grads[node.output]
@@ -30,14 +30,10 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, requires: list
         if steps is not None:
             steps.add(k, dout, sent, grads)
         for slot, g in zip(node.inputs, sent):
-            if g is not None:
-                grads[slot] = add_up(xp, grads[slot], g)  # a tensor used twice: its gradients add up
+            if g is not None:  # a tensor used twice: its gradients add up
+                grads[slot] = g if grads[slot] is None else xp.add(grads[slot], g)
         grads[node.output] = None  # read once, by this node: let it go (a large network's memory)
     return grads
-
-
-def add_up(xp: Any, held: Any, g: Any) -> Any:
-    return g if held is None else xp.add(held, g)
 
 
 def fit(xp: Any, g: Any, x: Any) -> Any:

@@ -10,18 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from .backward import Steps, backward
 from . import memory
+from .backward import Steps, backward
 from .memory import Unread
 from .spec import seeds as seeds_of
-from .symbolic import Announced, Raw, Recorder, Sym, label_of, live
+from .symbolic import Announced, Line, Raw, Recorder, Sym, label_of, live
 from .tape import Node
 
-# The lines are not a second copy of the gradient rules: the primitives' forward and the sweep itself
-# (backward.backward: vjps, unbroadcast, accumulation, pruning) run once on Syms through Recorder, the
-# backend with every call written down. Each rule stays written once, and the code computes bit for bit
-# what the tape does. A primitive doing more than backend calls (OneHot checks labels on the host) is
-# called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
+# The primitives' forward and the sweep itself run on Syms through a Recorder (symbolic.py), so the
+# code computes bit for bit what the tape does. A primitive doing more than backend calls is called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
 # inside its user, a call reading no array becomes a constant (c1). Every name is the compiler's own:
 # a0 for argument 0, p0 for the first parameter, t3 for node 3's output, g_t3 for its gradient; the
 # user's names (any text: keywords, dtype names, NFKC look-alikes, line breaks) appear only in the
@@ -43,8 +40,7 @@ class Compiled:
         self.namespace: dict = {"xp": xp, "np": np}
         self.requires = runner.requires(spec, graph)
         self.picks = spec.picks(graph, args, runner.weights)  # the slot of each returned gradient
-        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
-        self.out_slots = outs
+        outs = self.out_slots = graph.out_slots
         rec = Recorder(xp)
         values = self._leaves(graph, runner, args, xp, rec)
         forward_lines = self._forward(graph, values, rec)
@@ -56,7 +52,7 @@ class Compiled:
             def sens(i: int) -> Sym:  # ``g_t2 = c1``: the seed is a line of its own, named as the gradient
                 c = rec.full(values[given[i]].shape, runner.sens_fill, values[given[i]].dtype)
                 return rec.emit("", (c,), {}, c.value)
-            seeds = seeds_of(rec, given, [None] * len(given), sens)
+            seeds = seeds_of(rec, given, [sens(i) for i in range(len(given))])
             self.seed_slots: list = []
             self.seeds = {s: seeds[s].value for s in seed_slots}  # what the Trace shows as sens
         else:  # passed in: backward's last arguments
@@ -97,11 +93,8 @@ class Compiled:
             values[s] = a = p._data
             data.append(a)
         out = self._forward_fn(*data)
-        if len(self.forward_slots) == 1:
-            values[self.forward_slots[0]] = out
-        else:
-            for s, v in zip(self.forward_slots, out):
-                values[s] = v
+        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
+            values[s] = v
         return values
 
     def backward(self, values: list, seeds: dict | None) -> tuple:
@@ -181,7 +174,7 @@ class Compiled:
         reads = {id(a): a for line in bwd for a in line.syms()
                  if not a.const and (a.line is None or a.line.group[0] == "forward")}
         seed_ids = {id(seeds[s]) for s in self.seed_slots}
-        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+        outs = graph.out_slots
         # an output that is a leaf (an argument, a parameter, a tensor closed over) is in place already
         self.forward_slots = [s for s in dict.fromkeys(outs) if s not in graph.leaves]
         made = len(self.forward_slots)

@@ -156,7 +156,7 @@ def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, 
     seed = code.seeds
     if sens is not None:
         given = given_sens(runner, xp, outputs, sens, isinstance(graph.outputs, tuple))
-        seed = seeds(xp, code.out_slots, [s._data for s in given], None)
+        seed = seeds(xp, code.out_slots, [s._data for s in given])
     grads = tuple([Tensor._make(g, xp) for g in code.backward(values, seed)])
     return runner.value(graph, outputs), grads, Call(runner, graph, values, seed, _context.GRAPH_MODE, replayed, xp,
                                                      code.requires, spec.labels, code.picks)

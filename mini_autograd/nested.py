@@ -23,11 +23,12 @@ def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, 
     a first-order call, every returned Tensor made by recorded operations."""
     outer = _tape.state.active
     graph = record(runner, outer, args)
-    outputs = [graph.tensors[s] for s in _as_tuple(graph.outputs)]
+    outputs = [graph.tensors[s] for s in graph.out_slots]
     # the sensitivity given (a Tensor the outer tape may know: a vjp's cotangent), or sens_fill
     given = given_sens(runner, xp, outputs, sens, isinstance(graph.outputs, tuple))
-    seed = seeds(recorded(xp), _as_tuple(graph.outputs), given, lambda i: Tensor._make(
-        xp.full(outputs[i]._data.shape, runner.sens_fill, outputs[i]._data.dtype), xp))
+    given = [s if s is not None else Tensor._make(xp.full(o._data.shape, runner.sens_fill, o._data.dtype), xp)
+             for s, o in zip(given, outputs)]
+    seed = seeds(recorded(xp), graph.out_slots, given)
     previous = outer.enter(_tape.BackwardPass(runner.who))  # the sweep, drawn in a box of its own
     try:
         grads = backward(recorded(xp), graph.nodes, graph.tensors, seed, runner.requires(spec, graph))
@@ -55,7 +56,3 @@ def record(runner: Any, outer: _tape.Tape, args: tuple) -> _tape.Tape:
     finally:
         _tape.state.active = outer
     return tape.finish(*output_slots(runner.who, tape, out))
-
-
-def _as_tuple(slots: Any) -> tuple:
-    return slots if isinstance(slots, tuple) else (slots,)

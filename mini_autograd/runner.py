@@ -75,15 +75,14 @@ class GradRunner:
         """PYNATIVE_MODE: record the network on a tape, seed, sweep the tape, pick."""
         self.graph_code = None
         graph, values = (kept[1], list(kept[2])) if kept is not None else self.recorded(args)
-        outputs = [Tensor._make(values[s], xp) for s in _as_tuple(graph.outputs)]
-        given = [s if s is None else s._data for s in given_sens(self, xp, outputs, sens, isinstance(graph.outputs, tuple))]
-        seed = seeds(xp, _as_tuple(graph.outputs), given, lambda i: self.default_sens(xp, outputs[i]._data))
+        outputs = [Tensor._make(values[s], xp) for s in graph.out_slots]
+        seed = self.seeds(xp, graph, outputs, sens)
         requires = self.requires(spec, graph)
         grads = backward(xp, graph.nodes, values, seed, requires)
         picks = spec.picks(graph, args, self.weights)
-        flat = [_tensor(xp, grads[s] if s is not None else None, like) for s, like in zip(picks, self.likes(spec, args))]
+        flat = self.pick(xp, spec, args, [grads[s] if s is not None else None for s in picks])
         call = _trace.Call(self, graph, values, seed, _context.PYNATIVE_MODE, False, xp, requires, spec.labels, picks)
-        return self.value(graph, outputs), tuple(flat), call
+        return self.value(graph, outputs), flat, call
 
     # -- the pieces every mode uses ---------------------------------------------------------------
     def spec(self, args: tuple) -> Spec:
@@ -106,6 +105,24 @@ class GradRunner:
     def likes(self, spec: Spec, args: tuple) -> list:
         """The tensor each returned gradient is shaped like (its zeros, where none flowed)."""
         return [args[i] for i in spec.wanted] + list(self.weights or ())
+
+    def seeds(self, xp: Any, graph: Any, outputs: list, sens: Any) -> dict:
+        """Output slot -> its seed (an array): the sensitivity given, checked, or sens_fill in its shape."""
+        if sens is None:
+            given = [self.default_sens(xp, o._data) for o in outputs[:1 if self.has_aux else None]]
+        else:
+            given = [s._data for s in given_sens(self, xp, outputs, sens, isinstance(graph.outputs, tuple))]
+        return seeds(xp, graph.out_slots, given)
+
+    def pick(self, xp: Any, spec: Spec, args: tuple, grads: list) -> tuple:
+        """The returned gradients as Tensors, in the spec's order: zeros where none flowed."""
+        out = []
+        for i, g in enumerate(grads):
+            if g is None:  # zeros in the shape of the input or weight it is the gradient of
+                like = self.likes(spec, args)[i]
+                g = xp.zeros(like._data.shape, like._data.dtype)
+            out.append(Tensor._make(g, xp))
+        return tuple(out)
 
     def record(self, args: tuple, tracing: bool) -> _tape.Tape:
         """Run the network once while a fresh tape records it, and finish the tape: the call's Graph.
@@ -138,7 +155,7 @@ class GradRunner:
         values = graph.values
         if graph.nbytes > memory.RELEASE_ABOVE_BYTES:
             graph.tensors = graph.slot_of = None
-            memory.release_unread(values, memory.unread_slots(graph.nodes, _as_tuple(graph.outputs)))
+            memory.release_unread(values, memory.unread_slots(graph.nodes, graph.out_slots))
         return graph, values
 
     def keep_forward(self, args: tuple) -> Any:
@@ -148,7 +165,7 @@ class GradRunner:
         xp = self.backend(args)
         graph, values = self.recorded(args)
         self.kept = (args, graph, values)
-        return self.value(graph, [Tensor._make(values[s], xp) for s in _as_tuple(graph.outputs)])
+        return self.value(graph, [Tensor._make(values[s], xp) for s in graph.out_slots])
 
     def value(self, graph: Any, outputs: list) -> Any:
         """The forward value as the network returned it: one Tensor, a tuple, or the nested tuples."""
@@ -200,12 +217,3 @@ class GradRunner:
 
 def _same(args: tuple, kept: tuple) -> bool:
     return len(args) == len(kept) and all(a is b for a, b in zip(args, kept))
-
-
-def _as_tuple(slots: Any) -> tuple:
-    return slots if isinstance(slots, tuple) else (slots,)
-
-
-def _tensor(xp: Any, g: Any, like: Tensor) -> Tensor:
-    """A returned gradient as a Tensor: zeros of ``like``'s shape where nothing flowed."""
-    return Tensor._make(g if g is not None else xp.zeros(like._data.shape, like._data.dtype), xp)

@@ -57,9 +57,8 @@ class Spec:
         """The slot each returned gradient is picked from, in the layout's order (None: a tensor not
         in the graph, whose gradient is zeros). A weight passed as an input too was met there."""
         inputs, params = graph.input_slots, graph.param_slots
-        at = {id(args[i]): inputs.get(i) for i in self.weight_inputs}
-        return ([inputs.get(i) for i in self.wanted]
-                + [at[id(w)] if id(w) in at else params.get(id(w)) for w in weights or ()])
+        at = {id(args[i]): inputs.get(i) for i in self.weight_inputs} if self.weight_inputs else params
+        return [inputs.get(i) for i in self.wanted] + [at.get(id(w), params.get(id(w))) for w in weights or ()]
 
     def leaves(self, graph: Any, weights: tuple | None) -> list:
         """The leaf slots whose gradients are returned."""
@@ -149,11 +148,10 @@ def given_sens(runner: Any, xp: Any, outputs: list, sens: Any, is_tuple: bool) -
     return given
 
 
-def seeds(xp: Any, slots: tuple, given: list, default: Any) -> dict:
-    """Output slot -> its seed: the given sensitivity, or ``default(i)`` where none was given; an
-    output returned twice is seeded with the sum of its two sensitivities."""
+def seeds(xp: Any, slots: tuple, given: list) -> dict:
+    """Output slot -> its seed, from the sensitivity of each differentiated output: an output returned
+    twice is seeded with the sum of its two sensitivities."""
     out: dict = {}
-    for i, (slot, s) in enumerate(zip(slots, given)):
-        seed = default(i) if s is None else s
+    for slot, seed in zip(slots, given):
         out[slot] = seed if slot not in out else xp.add(out[slot], seed)
     return out

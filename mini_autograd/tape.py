@@ -46,8 +46,8 @@ class Tape:
     values) and compiles it (compile.py)."""
 
     __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "input_slots",
-                 "param_slots", "constants", "nbytes", "originals", "captured", "outputs", "tree", "size",
-                 "cache")
+                 "param_slots", "constants", "nbytes", "originals", "captured", "outputs", "out_slots", "tree",
+                 "size", "cache")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -68,12 +68,15 @@ class Tape:
         # set by finish: the output slot (or a tuple of them), how they nest (returned.output_tree; None
         # when flat), the number of slots, and what a runner works out once for a kept graph
         self.outputs: Any = None
+        self.out_slots: tuple = ()  # the same as a tuple
         self.tree: Any = None
         self.size = 0
         self.cache: dict = {}
 
     def add_input(self, tensor: Tensor, index: int) -> int:
-        slot = self.input_slots[index] = self._new_slot(tensor)
+        slot = self.input_slots[index] = self.slot_of[id(tensor)] = len(self.values)
+        self.values.append(tensor._data)
+        self.tensors.append(tensor)
         self.leaves[slot] = Leaf("input", index)
         return slot
 
@@ -107,13 +110,18 @@ class Tape:
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
         """Append the Node ``output = prim.forward(*inputs, **attrs)``."""
-        in_slots = tuple([self.slot(t) for t in inputs])
+        slot_of = self.slot_of
+        in_slots = tuple([slot_of[id(t)] if id(t) in slot_of else self.slot(t) for t in inputs])
+        out = slot_of[id(output)] = len(self.values)
+        self.values.append(output._data)
+        self.tensors.append(output)
         self.nbytes += output._data.nbytes
-        self.nodes.append(Node(prim, attrs, in_slots, self._new_slot(output), self.scope))
+        self.nodes.append(Node(prim, attrs, in_slots, out, self.scope))
 
     def finish(self, outputs: Any, tree: Any = None) -> Tape:
         """The recording is over: the tape is the call's Graph, its outputs at ``outputs``."""
         self.outputs, self.tree, self.size = outputs, tree, len(self.values)
+        self.out_slots = outputs if isinstance(outputs, tuple) else (outputs,)
         return self
 
     def enter(self, cell: Any) -> int:

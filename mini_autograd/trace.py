@@ -138,7 +138,7 @@ def build(call: Call) -> Trace:
     values = recompute(xp, graph.nodes, call.values)
     steps = Steps(graph.nodes)
     grads = steps.every_gradient(backward(xp, graph.nodes, values, call.seeds, call.requires, steps))
-    out_slots = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+    out_slots = graph.out_slots
     host = xp.to_numpy
     producer = {n.output: k for k, n in enumerate(graph.nodes)}
     returned = list(zip(call.labels, call.slots))
