@@ -65,7 +65,7 @@ def current_backend() -> ModuleType:
 
 class _Recording(threading.local):
     """What the calling thread is recording (tape.py reads and sets it; it lives here, below
-    tensor.py, because a Tensor asks ``tracing`` before it lets its value be read). Each thread has
+    tensors.py, because a Tensor asks ``tracing`` before it lets its value be read). Each thread has
     its own: a network trained in a background thread and an eager op in the notebook's thread
     never meet on one tape."""
 

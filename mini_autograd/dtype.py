@@ -97,4 +97,6 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.promote_types(a, b)
 
 
-dtype_to_nptype = to_numpy
+def dtype_to_nptype(dtype: "Type | np.dtype | type") -> type:
+    """The NumPy type of a MindSpore dtype (``np.float32`` for mstype.float32), as MindSpore's."""
+    return to_numpy(dtype).type

@@ -11,7 +11,7 @@ from . import tape as _tape
 from .jacobians import jacfwd, jacrev, jvp_runner  # jacfwd, jacrev: MindSpore's functional API is one namespace
 from .runner import GradRunner
 from .spec import ALL_INPUTS, positions_of
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, check_weights, first_output
 
 __all__ = ["grad", "value_and_grad", "get_grad", "vjp", "jvp", "jacrev", "jacfwd"]

@@ -13,7 +13,7 @@ from typing import Any
 from . import context as _context
 from .compile import compiled
 from .spec import given_sens, seeds
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 from .trace import Call
 
 # Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and

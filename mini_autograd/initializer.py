@@ -10,17 +10,19 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensors import Tensor
 
 _rng = np.random.default_rng()
 
 
 def set_seed(seed: int) -> None:
-    """Make every later random initialisation repeatable (MindSpore's ``mindspore.set_seed``)."""
+    """Make every later random initialisation repeatable (MindSpore's ``mindspore.set_seed``); as
+    MindSpore's, it seeds NumPy's global generator too (``np.random``, which ``ops.randn`` draws from)."""
     global _rng
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"For 'set_seed', 'seed' should be a non-negative int, but got {seed!r}.")
     _rng = np.random.default_rng(seed)
+    np.random.seed(seed)
 
 
 def initialize(init: Any, shape: tuple, dtype: Any = np.float32, fan_in: int | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 from .ops.array_ops import RESHAPE, STACK, TRANSPOSE
 from .runner import GradRunner
 from .spec import ALL_INPUTS, arg_names, check_arity
-from .tensor import Tensor
+from .tensors import Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, first_output
 
 

@@ -15,7 +15,7 @@ from .ops.array_ops import RESHAPE
 from .recorded_backend import recorded
 from .returned import fill
 from .spec import given_sens, output_slots, seeds
-from .tensor import Tensor
+from .tensors import Tensor
 
 
 def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, Any]:

@@ -1,7 +1,7 @@
 """Tensor's operators and its methods that run a primitive, bound to Tensor in this one place.
 
 ``x + y`` is ``ADD(x, y)``, an ``ops.Add()`` instance: every operator goes through a primitive, so
-the tape records it. tensor.py knows no primitive (it sits below ops/ in the layering); the
+the tape records it. tensors.py knows no primitive (it sits below ops/ in the layering); the
 package's ``__init__`` imports this module, which binds the functions below at the end.
 """
 from __future__ import annotations
@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .ops.array_ops import MEAN, MEAN_KEEP, RESHAPE, SUM, SUM_KEEP, TRANSPOSE
-from .ops.math_ops import (ADD, DIV, EQUAL, GREATER, GREATER_EQUAL, MATMUL, MUL, NEG, NOT_EQUAL, POW, SQUARE,
-                           SUB)
+from .ops.array_ops import GET_ITEM, MEAN, MEAN_KEEP, RESHAPE, SUM, SUM_KEEP, TRANSPOSE
+from .ops.math_ops import (ADD, DIV, EQUAL, EXP, GREATER, GREATER_EQUAL, LOG, MATMUL, MUL, NEG, NOT_EQUAL, POW,
+                           RELU, SIGMOID, SQUARE, SUB, TANH)
 from .ops.primitive import CAST
-from .tensor import Tensor
+from .ops.unary_ops import COS, SIN
+from .tensors import Tensor
 
 
 # -- comparisons: elementwise, a Bool tensor, as in MindSpore (a Tensor stays hashable by identity) --
@@ -141,6 +142,30 @@ def _astype(self: Tensor, dtype: Any) -> Tensor:
     return CAST(self, dtype)
 
 
+def _getitem(self: Tensor, index: Any) -> Tensor:
+    """``x[i]`` and ``x[i, j]`` with ints (GetItem along the first axis, once per int); a Python
+    ``for`` over a tensor walks its first axis this way, IndexError ending it."""
+    for i in index if isinstance(index, tuple) else (index,):
+        if isinstance(i, np.integer):
+            i = int(i)
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"For 'Tensor.__getitem__', mini_autograd indexes with ints (x[0], x[1, 2]), "
+                            f"but got {type(i).__name__}: {index!r}.")
+        self = GET_ITEM(self, i)
+    return self
+
+
+def _copy(self: Tensor) -> Tensor:
+    return CAST(self, self._data.dtype)  # a copy the gradient passes through, as Cast to its own dtype
+
+
+def _unary_method(name: str, prim: Any) -> Any:
+    def method(self: Tensor) -> Tensor:  # x.sin() is ops.Sin()(x)
+        return prim(self)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 # -- the binding ----------------------------------------------------------------------------------
 Tensor.__eq__, Tensor.__ne__ = _eq, _ne  # type: ignore[assignment]
 Tensor.__add__, Tensor.__radd__, Tensor.__sub__, Tensor.__rsub__ = _add, _radd, _sub, _rsub
@@ -149,4 +174,8 @@ Tensor.__matmul__, Tensor.__rmatmul__, Tensor.__pow__, Tensor.__neg__ = _matmul,
 Tensor.__gt__, Tensor.__lt__, Tensor.__ge__, Tensor.__le__ = _gt, _lt, _ge, _le
 Tensor.sum, Tensor.mean, Tensor.astype = _sum, _mean, _astype  # type: ignore[attr-defined]
 Tensor.reshape, Tensor.squeeze, Tensor.transpose = _reshape, _squeeze, _transpose  # type: ignore[attr-defined]
+Tensor.__getitem__, Tensor.copy = _getitem, _copy  # type: ignore[attr-defined]
+for _name, _prim in (("exp", EXP), ("log", LOG), ("tanh", TANH), ("sigmoid", SIGMOID), ("relu", RELU),
+                     ("sin", SIN), ("cos", COS), ("square", SQUARE), ("neg", NEG)):
+    setattr(Tensor, _name, _unary_method(_name, _prim))
 Tensor.T = property(_transpose, doc="The tensor with its axes reversed.")  # type: ignore[attr-defined]

@@ -16,7 +16,8 @@ from .ops.math_ops import (ADD, DIV, EXP, GREATER, GREATER_EQUAL, LOG, MUL, NEG,
                            SQUARE, SUB, TANH, MatMul)
 from .ops.nn_ops import LOG_SOFTMAX, ONE_HOT
 from .ops.primitive import CAST
-from .tensor import Tensor
+from .ops.unary_ops import COS, SIN, SOFTPLUS
+from .tensors import Tensor
 
 # MatMul with each pair of transpose flags: the vjp of a product is a product with other flags
 _MATMUL = {(a, b): MatMul(a, b) for a in (False, True) for b in (False, True)}
@@ -63,6 +64,15 @@ class Recorded:
 
     def tanh(self, x: Tensor) -> Tensor:
         return TANH(x)
+
+    def sin(self, x: Tensor) -> Tensor:
+        return SIN(x)
+
+    def cos(self, x: Tensor) -> Tensor:
+        return COS(x)
+
+    def softplus(self, x: Tensor) -> Tensor:
+        return SOFTPLUS(x)
 
     def square(self, x: Tensor) -> Tensor:
         return SQUARE(x)

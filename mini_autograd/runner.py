@@ -19,7 +19,7 @@ from . import trace as _trace
 from .backward import backward, requires_grad
 from .returned import fill, rebuild
 from .spec import Spec, arg_names, given_sens, output_slots, seeds
-from .tensor import Tensor
+from .tensors import Tensor
 
 
 

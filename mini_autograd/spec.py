@@ -9,7 +9,7 @@ import inspect
 from typing import Any
 
 from .returned import output_tree, returned_layout
-from .tensor import Tensor
+from .tensors import Tensor
 
 ALL_INPUTS = "all inputs"  # get_all's positions: every input the call receives, however many
 

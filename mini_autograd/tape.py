@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from .context import recording_state
-from .tensor import Parameter, Tensor
+from .tensors import Parameter, Tensor
 
 
 class Node:
@@ -173,7 +173,7 @@ class NestedTape(Tape):
 
 
 # What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below
-# tensor.py, which reads ``tracing``; tape.state is that same object.
+# tensors.py, which reads ``tracing``; tape.state is that same object.
 state = recording_state
 
 

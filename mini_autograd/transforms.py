@@ -10,7 +10,7 @@ from typing import Any
 
 from .runner import GradRunner
 from .spec import ALL_INPUTS
-from .tensor import Parameter, ParameterTuple, Tensor
+from .tensors import Parameter, ParameterTuple, Tensor
 
 
 def check_fn(who: str, fn: Any, error: type = TypeError) -> None:

@@ -343,6 +343,9 @@ EDGES = {  # name: (make the transform, its arguments)
     "float64": (lambda: value_and_grad(lambda x, y: x * y, (0, 1)),
                 lambda: (Tensor(_A.astype(np.float64)), Tensor(_B.astype(np.float64)))),
     "most primitives": (lambda: value_and_grad(_many, (0, 1)), lambda: (f32(_A), f32(_B))),
+    "Sin, Cos, Softplus, stop_gradient, the tutorial's loss": (lambda: value_and_grad(
+        lambda x, y: ops.binary_cross_entropy_with_logits(ops.sin(x) * ops.cos(y), ops.sigmoid(ops.stop_gradient(y)))
+        + ops.softplus(x).sum(), (0, 1)), lambda: (f32(_A), f32(_B))),
 }
 
 

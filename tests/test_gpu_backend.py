@@ -73,7 +73,7 @@ def _cases() -> list:
     cases.append(("div", (A(np.arange(1, 7, dtype=np.int64)), A(np.array(4, np.int64)))))
     for sx, sy in BROADCAST_PAIRS[:5]:
         cases.append(("power", (positive(*sx), A(rng.uniform(-2, 3, sy).astype(np.float32)))))
-    for name in ("neg", "exp", "log", "tanh", "square", "sigmoid", "relu"):
+    for name in ("neg", "exp", "log", "tanh", "square", "sigmoid", "relu", "sin", "cos", "softplus"):
         for shape in SHAPES:
             cases.append((name, (positive(*shape) if name == "log" else randn(*shape),)))
     for shape in SHAPES:
@@ -137,7 +137,7 @@ def run(backend, name: str, args: tuple, counts=None) -> np.ndarray:
     return host
 
 
-UNARY = {"neg", "exp", "log", "tanh", "square", "sigmoid", "relu"}
+UNARY = {"neg", "exp", "log", "tanh", "square", "sigmoid", "relu", "sin", "cos", "softplus"}
 BINARY = {"add", "sub", "mul", "div", "power", "greater", "greater_equal", "relu_grad"}
 
 

@@ -48,7 +48,7 @@ def check(kernel, args, label):
 
 for ndim in (1, 3):
     shape = types.UniTuple(i64, ndim)
-    for fn in (K.identity, K.neg, K.exp, K.log, K.tanh, K.square, K.sigmoid, K.relu):
+    for fn in (K.identity, K.neg, K.exp, K.log, K.tanh, K.square, K.sigmoid, K.relu, K.sin, K.cos, K.softplus):
         check(K.map_kernel(fn), (f32, shape, f32, shape), f"map {fn.py_func.__name__} {ndim}-d")
     for fn in (K.add, K.sub, K.mul, K.div, K.power, K.relu_grad, K.maximum):
         check(K.zip_kernel(fn), (f32, shape, f32, shape, f32, shape), f"zip {fn.py_func.__name__} {ndim}-d")

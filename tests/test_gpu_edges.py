@@ -47,6 +47,9 @@ EDGES = [
     ("relu", [arr([NAN, -3], f64)], lambda x: np.maximum(x, x.dtype.type(0))),
     ("relu_grad", [arr([1, 1, 1, 1]), arr([NAN, -1, 0, 2])], lambda d, x: np.where(x > 0, d, d.dtype.type(0))),
     ("tanh", [arr([NAN, 1000, -1000, INF, -INF])], np.tanh),
+    ("sin", [arr([NAN, INF, -INF, 0, -0.0, 1e30])], np.sin),
+    ("cos", [arr([NAN, INF, -INF, 0, 1e30])], np.cos),
+    ("softplus", [arr([NAN, 1000, -1000, INF, -INF, 0, 30, -30])], lambda x: np.logaddexp(x.dtype.type(0), x)),
     ("sigmoid", [arr([NAN, 1000, -1000, INF, -INF])], lambda x: (1 / (1 + np.exp(-x.astype(f64)))).astype(f32)),
 ]
 

@@ -37,6 +37,8 @@ CASES = {
     "MatMul": (ops.MatMul(), lambda a, b: a @ b, [(2, 3), (3, 2)]),
     "MatMul-ta-tb": (ops.MatMul(True, True), lambda a, b: a.T @ b.T, [(3, 2), (2, 3)]),
     "Tanh": (ops.Tanh(), np.tanh, [(2, 3)]),
+    "Sin": (ops.Sin(), np.sin, [(2, 3)]),
+    "Cos": (ops.Cos(), np.cos, [(3,)]),
     "ReLU": (squared(ops.ReLU()), lambda x: np.maximum(x, 0) ** 2, [(2, 3)]),
     "ReduceSum": (squared(lambda x: ops.ReduceSum()(x, 1)), lambda x: x.sum(axis=1) ** 2, [(2, 3)]),
     "Stack/GetItem": (squared(lambda a, b: GET_ITEM(STACK((a, b)), 1) * a),

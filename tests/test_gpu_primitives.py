@@ -89,6 +89,10 @@ PRIMITIVES = [
     ("Exp", ops.Exp(), [f32(3, 17)]),
     ("Log", ops.Log(), [pos(33)]),
     ("Tanh", ops.Tanh(), [f32(17, 5)]),
+    ("Sin", ops.Sin(), [f32(17, 5)]),
+    ("Cos", ops.Cos(), [f32(33)]),
+    ("Softplus", ops.Softplus(), [f32(17, 3)]),
+    ("StopGradient", ops.stop_gradient, [f32(17)]),
     ("Sigmoid", ops.Sigmoid(), [f32()]),
     ("ReLU", ops.ReLU(), [f32(17, 33)]),
     ("Pow-3", lambda x: ops.Pow()(x, 3), [f32(17)]),
@@ -125,7 +129,11 @@ KERNELS = {
     "Mul": ("zip:mul", 1, 3), "Mul-0d": ("zip:mul", 1, 3), "Div": ("zip:div", 1, 2),
     "Neg": ("map:neg", 1, 2), "Square": ("map:square", 1, 1), "Exp": ("map:exp", 1, 1),
     "Log": ("map:log", 1, 1), "Tanh": ("map:tanh", 1, 1), "Sigmoid": ("map:sigmoid", 1, 1),
-    "ReLU": ("map:relu", 1, 1), "Pow-3": ("zip:power", 1, 2), "Pow-half": ("zip:power", 1, 2),
+    "ReLU": ("map:relu", 1, 1),
+    # Sin's vjp is dout * cos(x): one cos, and Cos's one sin (and a neg); Softplus's a sigmoid;
+    # StopGradient copies its value and its vjp computes nothing
+    "Sin": ("map:sin", 1, 1), "Cos": ("map:cos", 1, 1), "Softplus": ("map:softplus", 1, 1),
+    "StopGradient": ("map:identity", 1, 1), "Pow-3": ("zip:power", 1, 2), "Pow-half": ("zip:power", 1, 2),
     **{n: ("matmul", 1, 3) for n in ("MatMul", "MatMul-ta", "MatMul-tb", "MatMul-ta-tb", "MatMul-1")},
     **{n: ("reduce:add", 1, 1) for n in ("ReduceSum", "ReduceSum-all-keep", "ReduceSum-0d", "ReduceMean",
                                          "ReduceMean-keep")},

@@ -66,6 +66,9 @@ UNARY = {
     "Exp": (ops.Exp(), np.exp, "any"),
     "Log": (ops.Log(), np.log, "positive"),
     "Tanh": (ops.Tanh(), np.tanh, "any"),
+    "Sin": (ops.Sin(), np.sin, "any"),
+    "Cos": (ops.Cos(), np.cos, "any"),
+    "Softplus": (ops.Softplus(), lambda x: np.log1p(np.exp(x)), "any"),
     "Sigmoid": (ops.Sigmoid(), sigmoid, "any"),
     "ReLU": (squared(ops.ReLU()), np_squared(relu), "away_from_zero"),
     "ReLU, not squared": (ops.ReLU(), relu, "away_from_zero"),  # H = 0: nothing made of the mask's step
@@ -83,6 +86,10 @@ BINARY = {
     "Mul": (ops.Mul(), np.multiply),
     "Mul, squared": (squared(ops.Mul()), np_squared(np.multiply)),
     "Div": (ops.Div(), np.divide),
+    # logits and labels (MindSpore 2.10 has no second derivative here: README's departures table)
+    "binary_cross_entropy_with_logits": (
+        lambda x, y: ops.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        lambda x, y: (1 - y) * x + np.log1p(np.exp(-x))),
 }
 
 

@@ -14,7 +14,7 @@ import graphviz
 from mini_autograd.trace import Trace
 
 from .graph_layout import Layout, cell_paths, layout, see_less  # noqa: F401 (cell_paths: for the widgets)
-from .graph_nodes import COLOURS, add_nodes, legend_label
+from .graph_nodes import COLOURS, STOP_GRADIENT, add_nodes, legend_label
 from .render import INSTALL_HINT, GraphRenderError, GraphTooLarge, GraphvizNotFound, message_svg, to_svg  # noqa: F401
 from .text import label_text, one_line, tensor_label, visible_text  # noqa: F401
 
@@ -77,7 +77,8 @@ def build_digraph(trace: Trace, collapse: Any = None, frame: Any = None, show_gr
     n_edges = _edges(g, plan, frame)
     if legend:
         drawn_backward = any(plan.backward.get(n.scope) is not None for n in trace.nodes)
-        g.node("legend", label=legend_label(frame is not None, drawn_backward), shape="plaintext")
+        stop = any(n.op == STOP_GRADIENT for n in trace.nodes)
+        g.node("legend", label=legend_label(frame is not None, drawn_backward, stop), shape="plaintext")
     # For viz.render.to_svg: the size it checks against its limits, and how to draw less.
     g.size_counts = (n_nodes, n_edges)
     g.see_less = see_less(plan)
@@ -102,6 +103,8 @@ def _edges(g: graphviz.Digraph, plan: Layout, frame: Any) -> int:
                 drawn_box_edges.add((src, target))
             if plan.read_by_backward(i, n.id):  # where the gradient's graph reads the forward pass
                 g.edge(src, target, color=COLOURS["reads"], penwidth="2.5", style="bold")
+            elif n.op == STOP_GRADIENT and not target.startswith("c"):  # no gradient goes back along it
+                g.edge(src, target, color=COLOURS["grad"], arrowhead="tee", penwidth="2")
             else:
                 g.edge(src, target)
             n_edges += 1

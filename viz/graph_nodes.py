@@ -30,7 +30,10 @@ COLOURS = {
     "backward": "#fff2e0",
     "backward_border": "#b45f06",
     "reads": "#b45f06",
+    # stop_gradient: its node, and the edge into it, along which no gradient goes back
+    "stop": "#ea9999",
 }
+STOP_GRADIENT = "StopGradient"
 
 
 def _table(rows: list[str]) -> str:
@@ -75,9 +78,9 @@ def _constant_use_rows(t: Any, use: int, uses: int) -> list[str]:
             f'<FONT POINT-SIZE="9" FACE="monospace">{label_text(one_line(t.value, 4))}</FONT>']
 
 
-def legend_label(flow: bool, backward: bool = False) -> str:
+def legend_label(flow: bool, backward: bool = False, stop: bool = False) -> str:
     """The legend's HTML label; ``flow`` adds the marks of the gradient-flow view, ``backward`` those
-    of a recorded backward pass (drawn only where the trace has one)."""
+    of a recorded backward pass, ``stop`` that of stop_gradient (each drawn only where the trace has one)."""
     def row(colour: str, text: str, border: str = "black") -> str:
         return (f'<TR><TD BGCOLOR="{colour}" COLOR="{border}" BORDER="1" WIDTH="18"> </TD>'
                 f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{text}</FONT></TD></TR>')
@@ -90,6 +93,9 @@ def legend_label(flow: bool, backward: bool = False) -> str:
         rows += [row(COLOURS["backward"], "recorded backward pass: the gradient's own graph",
                      COLOURS["backward_border"]),
                  row(COLOURS["reads"], "bold orange edge: a forward value its vjps read", COLOURS["reads"])]
+    if stop:
+        rows.append(row(COLOURS["stop"], "stop_gradient: the value passes, no gradient goes back "
+                        "(edge ending in a bar)", COLOURS["grad"]))
     if flow:
         rows += [row(COLOURS["running"], "vjp running at this step"), row(COLOURS["done"], "vjp already ran"),
                  row("#ffffff", "dashed red edge: gradient sent at this step", COLOURS["grad"])]
@@ -146,6 +152,10 @@ def _primitive_items(plan: Layout, frame: Any, items: dict) -> None:
                 rows.append(f'<FONT POINT-SIZE="9">{label_text(attrs_text[:60])}</FONT>')
             attrs = {"label": _table(rows), "shape": "ellipse", "style": "filled",
                      "fillcolor": COLOURS[state] if state else COLOURS["primitive"]}
+            if n.op == STOP_GRADIENT:  # where the gradient stops: an octagon, a stop sign
+                rows.append(f'<FONT POINT-SIZE="9" COLOR="{COLOURS["grad"]}">no gradient back</FONT>')
+                attrs.update(label=_table(rows), shape="octagon", color=COLOURS["grad"],
+                             fillcolor=COLOURS[state] if state else COLOURS["stop"])
             items.setdefault(plan.home_of_node(n.id), []).append((f"n{n.id}", attrs))
         elif b not in boxes_done:
             boxes_done.add(b)

@@ -77,6 +77,19 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return _in_float64(np.tanh, x)
 
 
+def sin(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.sin, x)
+
+
+def cos(x: np.ndarray) -> np.ndarray:
+    return _in_float64(np.cos, x)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x), as log(e^0 + e^x) (logaddexp): no overflow for large x, no log(1) = 0 for small."""
+    return _in_float64(lambda a: np.logaddexp(a.dtype.type(0), a), x)
+
+
 square = np.square
 
 

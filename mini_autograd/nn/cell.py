@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from .. import graph_mode as _graph_mode
 from .. import tape as _tape
-from ..tensor import Parameter, ParameterTuple
+from ..tensors import Parameter, ParameterTuple
 
 
 class Cell:

@@ -7,7 +7,7 @@ from typing import Any
 from .. import dtype as mstype
 from .. import initializer
 from ..ops import math_ops as P
-from ..tensor import Parameter, Tensor
+from ..tensors import Parameter, Tensor
 from .cell import Cell
 
 

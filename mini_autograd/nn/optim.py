@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..tensor import Parameter, ParameterTuple, Tensor
+from ..tensors import Parameter, ParameterTuple, Tensor
 from .cell import Cell
 
 
@@ -39,6 +39,10 @@ class Optimizer(Cell):
             parameters = params
         if not parameters:
             raise ValueError(f"For '{who}', 'params' should not be empty.")
+        if any(isinstance(p, dict) for p in parameters):  # MindSpore's groups: README's departures table
+            raise TypeError(f"For '{who}', 'params' as parameter groups (a list of dicts) is not supported by "
+                            f"mini_autograd: give one list of Parameters (net.trainable_params()) and one "
+                            f"learning_rate, but got {type(parameters[0]).__name__} elements.")
         self.parameters = ParameterTuple(parameters)
         self.learning_rate = _number(who, "learning_rate", learning_rate)
         self.weight_decay = _number(who, "weight_decay", weight_decay)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..backward import unbroadcast
-from ..tensor import Tensor
+from ..tensors import Tensor
 from .primitive import Primitive, apply
 
 _FLOAT64 = np.dtype(np.float64)
@@ -145,24 +145,25 @@ class BroadcastTo(Primitive):
     vjp_reads = frozenset()
 
     def __init__(self, shape: Any) -> None:
-        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= -1
                                                            for n in shape):
-            raise TypeError(f"For 'BroadcastTo', the argument 'shape' should be a tuple of non-negative ints, "
-                            f"but got {shape!r}.")
+            raise TypeError(f"For 'BroadcastTo', the argument 'shape' should be a tuple of non-negative ints "
+                            f"(or -1: the input's size there), but got {shape!r}.")
         self.shape = tuple(shape)
 
     def __call__(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             raise TypeError(f"For 'BroadcastTo', the input 'x' should be a Tensor, but got {type(x).__name__}.")
+        lead = len(self.shape) - x.ndim  # -1 keeps the input's size on that axis (axes aligned from the right)
+        shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(self.shape))
         try:
-            np.broadcast_shapes(x.shape, self.shape)
-            ok = len(self.shape) >= x.ndim and np.broadcast_shapes(x.shape, self.shape) == self.shape
+            ok = -1 not in shape and len(shape) >= x.ndim and np.broadcast_shapes(x.shape, shape) == shape
         except ValueError:
             ok = False
         if not ok:
             raise ValueError(f"For 'BroadcastTo', a tensor of shape {_shape(x.shape)} cannot be broadcast to "
                              f"{list(self.shape)}.")
-        return apply(self, (x,), {"shape": self.shape})
+        return apply(self, (x,), {"shape": shape})
 
     def forward(self, xp, x, shape):
         return xp.broadcast_to(x, shape)

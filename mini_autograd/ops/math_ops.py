@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtype as _dtype
-from ..tensor import Tensor
+from ..tensors import Tensor
 from .primitive import _NO_ATTRS, CAST, Primitive, apply
 
 

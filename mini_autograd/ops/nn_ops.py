@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensors import Tensor
 from .primitive import _NO_ATTRS, Primitive, apply
 
 

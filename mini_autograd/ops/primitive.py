@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from .. import tape as _tape
-from ..tensor import Tensor
+from ..tensors import Tensor
 
 # 0-d constants made from Python numbers, shared: arrays are never changed in place.
 _constants: dict = {}
@@ -30,6 +30,12 @@ class Primitive:
     # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
     # go before a large network's backward pass (memory.release_unread); the Trace recomputes it.
     vjp_reads = frozenset({"inputs", "out"})
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:  # ops.Primitive("MyOp"), as MindSpore's; subclasses have their name already
+            if not isinstance(name, str):
+                raise TypeError(f"For 'Primitive', the argument 'name' should be str, but got {type(name).__name__}.")
+            self.name = name
 
     def __call__(self, *args: Any) -> Tensor:
         return apply(self, self.tensors(args), _NO_ATTRS)
@@ -65,7 +71,7 @@ class Primitive:
 
     def attributes(self) -> dict:
         """The constructor's settings, for display (``MatMul(transpose_b=True)``)."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "name"}
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.attributes().items())

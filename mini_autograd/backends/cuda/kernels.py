@@ -74,6 +74,22 @@ def tanh(x):
 
 
 @cuda.jit(device=True)
+def sin(x):
+    return math.nan if math.isinf(x) else math.sin(x)  # math.sin raises at inf; IEEE sin(inf) is NaN
+
+
+@cuda.jit(device=True)
+def cos(x):
+    return math.nan if math.isinf(x) else math.cos(x)
+
+
+@cuda.jit(device=True)
+def softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): e^-|x| <= 1 never overflows, log1p keeps its small values
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@cuda.jit(device=True)
 def square(x):
     return x * x
 

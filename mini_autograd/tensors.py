@@ -200,6 +200,11 @@ class ParameterTuple(tuple):
         return super().__new__(cls, items)
 
 
+def tensor(input_data: Any = None, dtype: Any = None, shape: Any = None, init: Any = None) -> Tensor:
+    """``mindspore.tensor(...)``, the lower-case factory of MindSpore 2.x's examples: a Tensor."""
+    return Tensor(input_data, dtype=dtype, shape=shape, init=init)
+
+
 # -- helpers ----------------------------------------------------------------------------------
 
 def _to_host_array(data: Any) -> np.ndarray:
