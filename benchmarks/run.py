@@ -31,6 +31,7 @@ def engine_figures(allocator: str) -> dict:
 
 
 def main() -> int:
+    import call_lines
     import compile_time
     import graph_differential
     import memory
@@ -106,6 +107,7 @@ def main() -> int:
     lines += reliability.lines(reliability.threads(), reliability.long_session())
     lines += graph_differential.lines(graph_differential.run())
     lines += compile_time.lines(compile_time.measure())
+    lines += call_lines.lines(call_lines.measure())
 
     text = "\n".join(lines) + "\n"
     print(text)
