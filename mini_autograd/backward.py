@@ -26,10 +26,10 @@ def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, requires: list
             continue
         inputs = [values[s] for s in node.inputs]
         sent = node.prim.vjp(xp, dout, values[node.output], *inputs, needs=wanted, **node.attrs)
-        sent = [fit(xp, g, x) if g is not None and w else None for g, x, w in zip(sent, inputs, wanted)]
-        if steps is not None:
-            steps.add(k, dout, sent, grads)
-        for slot, g in zip(node.inputs, sent):
+        for slot, x, g, w in zip(node.inputs, inputs, sent, wanted):
+            g = fit(xp, g, x) if g is not None and w else None  # unbroadcast, cast back
+            if steps is not None:
+                steps.add(k, dout, slot, g, grads[slot])
             if g is not None:  # a tensor used twice: its gradients add up
                 grads[slot] = g if grads[slot] is None else xp.add(grads[slot], g)
         grads[node.output] = None  # read once, by this node: let it go (a large network's memory)
@@ -53,7 +53,7 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
     received its own gradient, and the input's gradient is their sum.
     """
     extra = len(grad.shape) - len(shape)
-    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    axes = tuple(range(extra)) + tuple([extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1])
     if axes:
         grad = xp.sum(grad, axes, True)
     return xp.reshape(grad, shape) if grad.shape != shape else grad
@@ -72,6 +72,14 @@ def needs(node: Any, requires: list | None) -> tuple | None:
     if not requires[node.output]:
         return None
     return tuple([requires[s] for s in node.inputs])
+
+
+def requires_of(graph: Any, picks: list) -> list | None:
+    """``requires_grad`` for the leaves whose gradients a call returns (``picks``: their slots, None
+    for a tensor not in the graph); None when every leaf is wanted: nothing to prune."""
+    wanted = set(picks)
+    wanted.discard(None)
+    return None if len(wanted) == len(graph.leaves) else requires_grad(graph.nodes, graph.size, wanted)
 
 
 def requires_grad(nodes: Sequence, size: int, wanted: Iterable[int]) -> list:
@@ -101,8 +109,8 @@ class Step:
 
 
 class Steps(list):
-    """The Steps of one sweep, for the Trace: passed to ``backward``, which tells it each vjp's
-    gradients before they are added up. ``final`` keeps each node output's gradient, which the
+    """The Steps of one sweep, for the Trace: passed to ``backward``, which tells it each gradient a
+    vjp sent before it is added up. ``final`` keeps each node output's gradient, which the
     sweep itself lets go once read."""
 
     def __init__(self, nodes: Sequence) -> None:
@@ -110,14 +118,13 @@ class Steps(list):
         self.nodes = nodes
         self.final: dict = {}  # node output slot -> its gradient (the dout its node received)
 
-    def add(self, k: int, dout: Any, sent: list, grads: list) -> None:
-        held, accumulated = set(), []
-        for slot, g in zip(self.nodes[k].inputs, sent):
-            accumulated.append(g is not None and (grads[slot] is not None or slot in held))
-            if g is not None:
-                held.add(slot)
-        self.final[self.nodes[k].output] = dout
-        self.append(Step(k, dout, sent, accumulated))
+    def add(self, k: int, dout: Any, slot: int, g: Any, held: Any) -> None:
+        """Input ``slot`` of node ``k`` was sent ``g`` (None: nothing); ``held``: what it held before."""
+        if not self or self[-1].node != k:
+            self.final[self.nodes[k].output] = dout
+            self.append(Step(k, dout, [], []))
+        self[-1].grads.append(g)
+        self[-1].accumulated.append(g is not None and held is not None)
 
     def every_gradient(self, grads: list) -> list:
         """The sweep's gradients with each node output's filled in again."""

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import memory
-from .backward import Steps, backward
+from .backward import Steps, backward, requires_of
 from .memory import Unread
 from .spec import seeds as seeds_of
 from .symbolic import Announced, Line, Raw, Recorder, Sym, label_of, live
@@ -38,8 +37,8 @@ class Compiled:
         self._names: set = {"xp", "np", "forward", "backward"}
         self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
         self.namespace: dict = {"xp": xp, "np": np}
-        self.requires = runner.requires(spec, graph)
         self.picks = spec.picks(graph, args, runner.weights)  # the slot of each returned gradient
+        self.requires = requires_of(graph, self.picks)
         outs = self.out_slots = graph.out_slots
         rec = Recorder(xp)
         values = self._leaves(graph, runner, args, xp, rec)
@@ -99,13 +98,20 @@ class Compiled:
 
     def backward(self, values: list, seeds: dict | None) -> tuple:
         """The returned gradients, in the spec's order; ``seeds`` by slot when the sensitivity is passed."""
-        given = [values[s] for s in self.read_slots] + [seeds[s] for s in self.seed_slots]
+        given = []
+        for s in self.read_slots:
+            given.append(values[s])
+        for s in self.seed_slots:
+            given.append(seeds[s])
         out = self._backward_fn(*given)
         return (out,) if len(self.picks) == 1 else out
 
     def stale(self) -> bool:
         """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
-        return any(cls.vjp is not vjp or cls.forward is not fwd for cls, fwd, vjp in self.rules)
+        for cls, fwd, vjp in self.rules:
+            if cls.vjp is not vjp or cls.forward is not fwd:
+                return True
+        return False
 
     # -- the symbolic run -------------------------------------------------------------------------
     def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: Recorder) -> list:
@@ -336,14 +342,3 @@ class Compiled:
         name = self._fresh("k")  # anything else: a value in the namespace
         self.namespace[name] = a
         return name
-
-
-def compiled(graph: Any, runner: Any, spec: Any, args: tuple, xp: Any, default_sens: bool) -> Compiled:
-    """The code compiled for this graph and this call spec, made on the first call (again when a rule
-    it came from was swapped). A large graph's forward keeps only what backward reads."""
-    key = ("compiled", spec.positions, spec.weight_inputs, runner.sens_fill if default_sens else None)
-    code = graph.cache.get(key)
-    if code is None or code.stale():
-        code = graph.cache[key] = Compiled(graph, runner, spec, args, xp, default_sens,
-                                           graph.nbytes > memory.RELEASE_ABOVE_BYTES)
-    return code

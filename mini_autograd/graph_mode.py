@@ -11,7 +11,8 @@ from collections import OrderedDict
 from typing import Any
 
 from . import context as _context
-from .compile import compiled
+from . import memory
+from .compile import Compiled
 from .spec import given_sens, seeds
 from .tensors import Parameter, Tensor
 from .trace import Call
@@ -160,3 +161,14 @@ def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, 
     grads = tuple([Tensor._make(g, xp) for g in code.backward(values, seed)])
     return runner.value(graph, outputs), grads, Call(runner, graph, values, seed, _context.GRAPH_MODE, replayed, xp,
                                                      code.requires, spec.labels, code.picks)
+
+
+def compiled(graph: Any, runner: Any, spec: Any, args: tuple, xp: Any, default_sens: bool) -> Compiled:
+    """The code compiled for this graph and this call spec, made on the first call (again when a rule
+    it came from was swapped). A large graph's forward keeps only what backward reads."""
+    key = ("compiled", spec.positions, spec.weight_inputs, runner.sens_fill if default_sens else None)
+    code = graph.cache.get(key)
+    if code is None or code.stale():
+        code = graph.cache[key] = Compiled(graph, runner, spec, args, xp, default_sens,
+                                           graph.nbytes > memory.RELEASE_ABOVE_BYTES)
+    return code

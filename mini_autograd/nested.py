@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import tape as _tape
-from .backward import backward
+from .backward import backward, requires_of
 from .ops.array_ops import RESHAPE
 from .recorded_backend import recorded
 from .returned import fill
@@ -24,6 +24,7 @@ def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, 
     outer = _tape.state.active
     graph = record(runner, outer, args)
     outputs = [graph.tensors[s] for s in graph.out_slots]
+    picks = spec.picks(graph, args, runner.weights)
     # the sensitivity given (a Tensor the outer tape may know: a vjp's cotangent), or sens_fill
     given = given_sens(runner, xp, outputs, sens, isinstance(graph.outputs, tuple))
     given = [s if s is not None else Tensor._make(xp.full(o._data.shape, runner.sens_fill, o._data.dtype), xp)
@@ -31,10 +32,9 @@ def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, 
     seed = seeds(recorded(xp), graph.out_slots, given)
     previous = outer.enter(_tape.BackwardPass(runner.who))  # the sweep, drawn in a box of its own
     try:
-        grads = backward(recorded(xp), graph.nodes, graph.tensors, seed, runner.requires(spec, graph))
+        grads = backward(recorded(xp), graph.nodes, graph.tensors, seed, requires_of(graph, picks))
     finally:
         outer.leave(previous)
-    picks = spec.picks(graph, args, runner.weights)
     flat = [grads[s] if s is not None and grads[s] is not None else  # zeros where nothing flowed: a constant
             Tensor._make(xp.zeros(like._data.shape, like._data.dtype), xp)
             for s, like in zip(picks, runner.likes(spec, args))]

@@ -16,7 +16,7 @@ from . import memory
 from . import nested
 from . import tape as _tape
 from . import trace as _trace
-from .backward import backward, requires_grad
+from .backward import backward, requires_of
 from .returned import fill, rebuild
 from .spec import Spec, arg_names, given_sens, output_slots, seeds
 from .tensors import Tensor
@@ -62,7 +62,8 @@ class GradRunner:
         spec = self.spec(args)
         if _tape.state.active is not None:  # called inside another transform's recording: higher order
             return nested.call(self, spec, xp, args, sens)
-        self._forget_last()
+        if self.last is not None and self.last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
+            self._forget_last()
         kept = self.kept if self.kept is not None and _same(args, self.kept[0]) else None
         if kept is None and _context._settings["mode"] == _context.GRAPH_MODE:
             value, grads, self.last = graph_mode.call(self, spec, xp, args, sens)
@@ -77,9 +78,9 @@ class GradRunner:
         graph, values = (kept[1], list(kept[2])) if kept is not None else self.recorded(args)
         outputs = [Tensor._make(values[s], xp) for s in graph.out_slots]
         seed = self.seeds(xp, graph, outputs, sens)
-        requires = self.requires(spec, graph)
-        grads = backward(xp, graph.nodes, values, seed, requires)
         picks = spec.picks(graph, args, self.weights)
+        requires = requires_of(graph, picks)
+        grads = backward(xp, graph.nodes, values, seed, requires)
         flat = self.pick(xp, spec, args, [grads[s] if s is not None else None for s in picks])
         call = _trace.Call(self, graph, values, seed, _context.PYNATIVE_MODE, False, xp, requires, spec.labels, picks)
         return self.value(graph, outputs), flat, call
@@ -96,11 +97,6 @@ class GradRunner:
                 self.specs.clear()
             spec = self.specs[key] = Spec(self, args, weight_inputs)
         return spec
-
-    def requires(self, spec: Spec, graph: Any) -> list | None:
-        """The slots whose gradient is needed for the returned ones; None when every leaf is wanted."""
-        wanted = spec.leaves(graph, self.weights)
-        return None if len(set(wanted)) == len(graph.leaves) else requires_grad(graph.nodes, graph.size, wanted)
 
     def likes(self, spec: Spec, args: tuple) -> list:
         """The tensor each returned gradient is shaped like (its zeros, where none flowed)."""
@@ -210,9 +206,8 @@ class GradRunner:
         """Let the previous call's intermediate arrays go before this call makes its own (memory.py).
         Its Call stays, and its Trace can still be built (they are computed again from its leaves):
         a call that fails changes nothing. A small call keeps them all."""
-        last = self.last
-        if last is not None and last._trace is None and last.graph.nbytes > memory.RELEASE_ABOVE_BYTES:
-            memory.release_outputs(last.values, last.graph.nodes)
+        if self.last._trace is None:
+            memory.release_outputs(self.last.values, self.last.graph.nodes)
 
 
 def _same(args: tuple, kept: tuple) -> bool:

@@ -57,14 +57,11 @@ class Spec:
         """The slot each returned gradient is picked from, in the layout's order (None: a tensor not
         in the graph, whose gradient is zeros). A weight passed as an input too was met there."""
         inputs, params = graph.input_slots, graph.param_slots
-        at = {id(args[i]): inputs.get(i) for i in self.weight_inputs} if self.weight_inputs else params
-        return [inputs.get(i) for i in self.wanted] + [at.get(id(w), params.get(id(w))) for w in weights or ()]
-
-    def leaves(self, graph: Any, weights: tuple | None) -> list:
-        """The leaf slots whose gradients are returned."""
-        inputs, params = graph.input_slots, graph.param_slots
-        found = [inputs[p] for p in self.wanted + self.weight_inputs if p in inputs]
-        return found + [params[id(w)] for w in weights or () if id(w) in params]
+        ids = list(map(id, weights or ()))
+        if self.weight_inputs:
+            at = {id(args[i]): inputs.get(i) for i in self.weight_inputs}
+            return list(map(inputs.get, self.wanted)) + [at[i] if i in at else params.get(i) for i in ids]
+        return list(map(inputs.get, self.wanted)) + list(map(params.get, ids))
 
 
 def positions_of(runner: Any, args: tuple) -> Any:
@@ -109,7 +106,7 @@ def output_slots(who: str, tape: Any, out: Any) -> tuple[Any, Any]:
             raise TypeError(f"For '{who}', the network ('fn') should return a Tensor or a tuple of "
                             f"Tensors, but returned {type(o).__name__}.")
     if outs is None:
-        return tape.slot(out), None
+        return tape.slot_of[id(out)] if id(out) in tape.slot_of else tape.slot(out), None
     return tuple(tape.slot(o) for o in outs), tree
 
 

@@ -110,8 +110,10 @@ class Tape:
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
         """Append the Node ``output = prim.forward(*inputs, **attrs)``."""
+        in_slots = tuple(map(self.slot_of.get, map(id, inputs)))
+        if None in in_slots:  # a parameter or a constant met for the first time
+            in_slots = tuple([self.slot(t) for t in inputs])
         slot_of = self.slot_of
-        in_slots = tuple([slot_of[id(t)] if id(t) in slot_of else self.slot(t) for t in inputs])
         out = slot_of[id(output)] = len(self.values)
         self.values.append(output._data)
         self.tensors.append(output)

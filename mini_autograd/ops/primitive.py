@@ -7,6 +7,7 @@ input conversion (``Primitive.tensors``) uses it.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -98,13 +99,16 @@ def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
     return value - (1 << bits) if dtype.kind == "i" and value >= 1 << (bits - 1) else value
 
 
+_data = attrgetter("_data")
+
+
 def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
     """Run ``prim`` on Tensors and record it on the active tape, if any."""
     backend = inputs[0]._backend
     for t in inputs:
         if t._backend is not backend:
             _check_same_device(prim, inputs)
-    result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
+    result = Tensor._make(prim.forward(backend, *map(_data, inputs), **attrs), backend)
     tape = _tape.state.active
     if tape is not None:
         tape.record(prim, attrs, inputs, result)
