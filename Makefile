@@ -3,13 +3,14 @@
 # make bench : the benchmarks (not part of make test)
 # make lock  : refresh requirements-lock.txt, the exact versions make lab, make test and Binder install
 # make test-notebooks, make test-binder: parts of make test
+# make assignments: nbgrader assignments from the notebooks, in build/course (README: teaching)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-notebooks test-binder bench system-deps clean lock
+.PHONY: lab test test-notebooks test-binder bench lab-deps system-deps clean lock assignments
 
 # The exact versions of requirements-lock.txt (pyproject.toml keeps the ranges a library's users
 # need): strict nbval outputs must not change under next year's NumPy or matplotlib.
@@ -28,15 +29,22 @@ lock: $(STAMP)
 	  --fork-strategy fewest --python-version 3.11 --upgrade --no-header --annotation-style line \
 	  -o requirements-lock.txt
 
-# graphviz's dot draws the graphs; chromium runs the browser test. Installed only when missing.
-system-deps:
-	@command -v dot >/dev/null || { echo "installing graphviz (dot)"; \
-	  (apt-get update -q && apt-get install -y -q graphviz) >/dev/null; }
+# graphviz's dot draws the notebooks' graphs: all `make lab` needs besides the venv. Installed with
+# apt-get only where that can work (root, Debian); anywhere else the lab opens all the same and
+# this says how to install it (the notebooks show the same hint where a picture would be).
+lab-deps:
+	@command -v dot >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then echo "installing graphviz (dot)"; \
+	    (apt-get update -q && apt-get install -y -q graphviz) >/dev/null || echo "$$DOT_HINT"; \
+	  else echo "$$DOT_HINT"; fi; }
+
+# chromium runs the browser test only (make test), so only system-deps asks for it.
+system-deps: lab-deps
 	@command -v chromium >/dev/null || { echo "installing chromium"; \
 	  (apt-get update -q && apt-get install -y -q chromium) >/dev/null; }
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
-lab: $(STAMP) system-deps
+lab: $(STAMP) lab-deps
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(STAMP) system-deps
@@ -59,6 +67,11 @@ test-binder:
 	  $(PYTHON) -m venv "$$tmp/venv" && \
 	  "$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -r binder/requirements.txt && \
 	  cd "$$tmp" && env -u PYTHONPATH "$$tmp/venv/bin/python" -c "$$BINDER_CHECK" "$$tmp"
+
+# nbgrader source notebooks from the numbered notebooks, released with nbgrader generate_assignment
+# into build/course/release (course/make_assignments.py says how exercises become graded cells).
+assignments: $(STAMP)
+	$(PY) course/make_assignments.py
 
 bench: $(STAMP) system-deps
 	-$(PY) -m pip install -q -e ".[bench]" || echo "PyTorch/JAX not installed: their columns are left out"
@@ -90,3 +103,12 @@ viz.explore(Net(), Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((3, 3), n
 print("test-binder: the Binder environment imports mini_autograd", mini_autograd.__version__, "and runs it")
 endef
 export BINDER_CHECK
+
+define DOT_HINT
+graphviz's dot was not found: JupyterLab opens, but the graphs are not drawn until it is installed
+(then restart the kernel). The pip package 'graphviz' is only its Python interface; dot itself comes from
+  Debian/Ubuntu:  sudo apt-get install graphviz
+  macOS:          brew install graphviz
+  conda:          conda install -c conda-forge graphviz
+endef
+export DOT_HINT

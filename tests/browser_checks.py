@@ -20,14 +20,16 @@ from viz.graph import COLOURS  # the legend's colours: how the pictures mark run
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 # Tags every widget of each kind with data-browser-test="<kind>-<n>" (page order); returns the counts.
-# Widgets inside an explorer are its tabs, not widgets of their own; an SVG output is a graph
-# (viz.draw_graph) unless a widget shows it (the sensitivity widget's heatmaps are SVG).
+# Widgets inside an explorer are its tabs, not widgets of their own; a graph (viz.draw_graph) is an
+# HTML output holding a viz picture (JupyterLab prefers it to the bundle's image/svg+xml) or an SVG one.
 TAG_WIDGETS = r"""() => {
     const own = sel => [...document.querySelectorAll(sel)]
         .filter(e => !(e.parentElement && e.parentElement.closest('.mini-autograd-explorer')));
     const kinds = {
-        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='image/svg+xml']")]
-            .filter(e => !e.closest('.mini-autograd-sens, .jupyter-widgets')),
+        Graph: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='text/html'], "
+                                              + ".jp-OutputArea-output[data-mime-type='image/svg+xml']")]
+            .filter(e => (e.dataset.mimeType !== 'text/html' || e.querySelector('.mini-autograd-picture'))
+                         && !e.closest('.jupyter-widgets')),
         GraphWidget: own('.mini-autograd-graph'), Flow: own('.mini-autograd-flow'),
         Sensitivity: own('.mini-autograd-sens'), Explorer: [...document.querySelectorAll('.mini-autograd-explorer')],
         Training: [...document.querySelectorAll('.jp-OutputArea-output .widget-vbox')].filter(v =>
@@ -317,10 +319,7 @@ def type_sensitivities(page, sens_widget, controls) -> None:
         assert shown and set(shown) <= set(want), f"unexpected gradient tables: {sorted(shown)}"
         for name, values in shown.items():
             np.testing.assert_allclose(values, want[name].reshape(values.shape), rtol=2e-5, atol=1e-6)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "browser_latency.json").write_text(json.dumps({
-        "median_ms": statistics.median(latencies), "p95_ms": float(np.percentile(latencies, 95)),
-        "samples_ms": latencies}))
+    assert statistics.median(latencies) < 2000, f"typed sensitivities: {latencies} ms in the page"
 
 
 CHECKS = {"Graph": check_graph, "GraphWidget": check_graph_widget, "Flow": check_flow,

@@ -78,9 +78,12 @@ def derive(tape: list, leaves: dict, sens: np.ndarray | None, returned, tol: flo
     held = {out: seed}
     frames = [FrameWant(0, None, ((out, seed, False, seed),), tol)]
     for k, op in enumerate(reversed(tape), 1):
+        if op.out not in held:  # below a stop_gradient: nothing reached this output, no vjp runs
+            continue
         sent = []
         for name, g in zip(op.inputs, op.vjp(held[op.out], values[op.out], *(values[i] for i in op.inputs))):
-            g = np.asarray(g, dtype=np.float64).reshape(values[name].shape) if name in leads else None
+            # a vjp that sends nothing (StopGradient) gives None
+            g = np.asarray(g, dtype=np.float64).reshape(values[name].shape) if name in leads and g is not None else None
             sent.append((name, g, g is not None and name in held))
             if g is not None:
                 held[name] = held[name] + g if name in held else g
@@ -104,6 +107,18 @@ DOCUMENT_TAPE = [
 NESTED_TAPE = [
     Op("Mul", ("%6", "net.z"), "output[0]", fwd=lambda a, z: a * z,
        vjp=lambda d, o, a, z: (d * z, np.sum(d * a).reshape(z.shape))),
+]
+# 07 section 9: (w x - stop_gradient(w x' + 1))**2 summed, x = 2, x' = 1.5: the target held constant
+# (slots: w, 2, w*2, 1.5, w*1.5, 1, +1, its stop_gradient, the difference, its square, the sum)
+MUL = dict(fwd=lambda a, b: a * b, vjp=lambda d, o, a, b: (d * b, d * a))
+STOP_TARGET_TAPE = [
+    Op("Mul", ("w", "%1"), "%2", **MUL),
+    Op("Mul", ("w", "%3"), "%4", **MUL),
+    Op("Add", ("%4", "%5"), "%6", fwd=lambda a, b: a + b, vjp=lambda d, o, a, b: (d, d)),
+    Op("StopGradient", ("%6",), "%7", fwd=lambda a: a, vjp=lambda d, o, a: (None,)),  # sends nothing back
+    Op("Sub", ("%2", "%7"), "%8", fwd=lambda a, b: a - b, vjp=lambda d, o, a, b: (d, -d)),
+    Op("Square", ("%8",), "%9", fwd=np.square, vjp=lambda d, o, a: (2 * a * d,)),
+    Op("ReduceSum", ("%9",), "output[0]", fwd=np.sum, vjp=lambda d, o, a: (d * np.ones_like(a),)),
 ]
 # 06: f2(f1(x)), f1(x) = tanh(x @ w1), f2(h) = sum((h @ w2) * (h @ w2)) (slots: x, w1, x w1, tanh, w2, h w2, ², out)
 TWO_LAYERS_TAPE = [
@@ -170,6 +185,11 @@ NETWORKS = {
                                tape=NESTED_TAPE, leaves=lambda call: {"%6": ONES @ Y.T, "net.z": np.array([call.z])},
                                clusters=("GradNetWrtX", "net (Net)", "recorded backward pass of GradOperation"),
                                texts=("recorded backward pass: the gradient's own graph",)),
+    "stop_target": Network(ops=("Mul", "Add", "StopGradient", "Sub", "Square", "ReduceSum"),
+                           tensors={"w": "input 0"}, tape=STOP_TARGET_TAPE,
+                           leaves=lambda call: {"w": np.array([0.5]), "%1": np.array(2.0), "%3": np.array(1.5),
+                                                "%5": np.array(1.0)},
+                           texts=("no gradient back",)),
     "two_layers": Network(ops=("MatMul", "Tanh", "Mul", "ReduceSum"),
                           tensors={"x": "input 0", "f1.w1": "parameter", "f2.w2": "parameter"},
                           tape=TWO_LAYERS_TAPE, leaves=lambda call: two_layers_leaves(),

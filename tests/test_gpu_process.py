@@ -188,4 +188,26 @@ def test_the_simulator_is_chosen_in_a_notebook_kernel():
     assert "12.0" in stdout
     where = stdout.split()[-1]
     assert where == machine_runs_on()
-    assert stderr.count(NOTICE) == (1 if where == "simulator" else 0)
+    # once, and as a notice on stdout: JupyterLab would paint stderr as an error box
+    assert stdout.count(NOTICE) == (1 if where == "simulator" else 0) and NOTICE not in stderr
+
+
+def test_in_a_jupyter_kernel_the_notice_is_not_an_error():
+    """JupyterLab paints stderr as a pink error box: in a kernel (its streams are ipykernel's) the
+    simulator's notice goes to stdout; in a script it stays on stderr (the test of the announcement)."""
+    out = python('''
+        import sys
+        class OutStream:  # stands for ipykernel.iostream.OutStream
+            __module__ = "ipykernel.iostream"
+            def __init__(self, real): self.real = real
+            def write(self, text): return self.real.write(text)
+            def flush(self): self.real.flush()
+        sys.stderr = OutStream(sys.__stderr__)
+        import numpy as np
+        from mini_autograd import Tensor, context
+        context.set_context(device_target="GPU")
+        print((Tensor(np.ones((2, 2), np.float32)) * 2).asnumpy().sum())
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert NOTICE not in out.stderr
+    assert (NOTICE in out.stdout) == (machine_runs_on() == "simulator"), out.stdout

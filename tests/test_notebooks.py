@@ -2,8 +2,9 @@
 
 nbval (`make test-notebooks`) re-executes them and compares every output; the first checks here are
 on the committed files alone, so they run fast and explain a failure in plain words. The exercise
-tests execute every numbered notebook twice with nbclient: without its `solution` cells (the learner's
-first run: no errors, no exercise says `correct`) and with them (every exercise says `correct`).
+tests execute every numbered notebook once with nbclient, as Run All does (the solutions are raw cells,
+which it skips: no errors, no exercise says `correct`), with probes after every check: each plausible
+wrong answer of tests/exercise_answers.py must get `not yet` without the answer, the solution `correct`.
 """
 import json
 import os
@@ -13,6 +14,8 @@ import re
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from tests.exercise_answers import TELLS, WRONG
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -93,10 +96,14 @@ def test_start_notebook_maps_every_notebook():
 
 # --- The exercise convention -------------------------------------------------------------------
 
+# A solution is a raw cell (Run All skips it) whose first line, all a collapsed cell shows, is this.
+SOLUTION_FIRST_LINE = "# Solution (a raw cell, so Run All skips it)."
+
+
 
 @pytest.mark.parametrize("name", NUMBERED)
 def test_exercises_follow_the_convention(name):
-    """Each `exercise` cell is unanswered and followed by a hidden `solution` cell; enough of them."""
+    """Each `exercise` cell is unanswered, then a collapsed raw `solution`, then a collapsed check."""
     cells = load(name)["cells"]
     exercises = [i for i, c in enumerate(cells) if "exercise" in tags(c)]
     assert len(exercises) >= MIN_EXERCISES.get(name, 2), f"{name}: {len(exercises)} exercise cell(s)"
@@ -104,51 +111,132 @@ def test_exercises_follow_the_convention(name):
         source = "".join(cells[i]["source"])
         assert cells[i]["cell_type"] == "code", source[:80]
         assert UNANSWERED.search(source), f"{name}: exercise committed answered:\n{source}"
-        assert i + 1 < len(cells), f"{name}: the last cell is an exercise with no solution after it"
-        solution = cells[i + 1]
-        assert solution["cell_type"] == "code" and "solution" in tags(solution), \
-            f"{name}: the cell after exercise {source[:60]!r} is not tagged 'solution'"
-        assert solution["metadata"].get("jupyter", {}).get("source_hidden") is True, \
-            f"{name}: solution after {source[:60]!r} is not hidden (metadata jupyter.source_hidden)"
+        assert i + 2 < len(cells), f"{name}: exercise {source[:60]!r} lacks its solution and check"
+        solution, check = cells[i + 1], cells[i + 2]
+        assert solution["cell_type"] == "raw" and "solution" in tags(solution), \
+            f"{name}: the cell after exercise {source[:60]!r} is not a raw cell tagged 'solution'"
+        assert "".join(solution["source"]).startswith(SOLUTION_FIRST_LINE), \
+            f"{name}: a collapsed solution shows its first line; it must be {SOLUTION_FIRST_LINE!r}"
+        for cell, what in ((solution, "solution"), (check, "check")):
+            assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, \
+                f"{name}: the {what} after {source[:60]!r} is not collapsed (metadata jupyter.source_hidden)"
+        assert check["cell_type"] == "code" and "print(check_" in "".join(check["source"]), \
+            f"{name}: the cell after the solution of {source[:60]!r} is not a check"
     solutions = [i for i, c in enumerate(cells) if "solution" in tags(c)]
     assert solutions == [i + 1 for i in exercises], f"{name}: a solution cell without its exercise"
 
 
-def execute(name, with_solutions):
-    """Run the notebook from a fresh kernel (this tree first on the path) and return its stdout lines."""
+@pytest.mark.parametrize("name", NUMBERED)
+def test_committed_outputs_show_no_answer(name):
+    """Committed from Run All, which skips the solutions: no check says `correct`."""
+    said = [line for text in output_texts(load(name)) for line in text.splitlines() if line.startswith("correct")]
+    assert not said, f"{name}: a committed output shows an answered check: {said}"
+
+
+def probes(name):
+    """The notebook as Run All runs it, with probes after each check: every wrong answer of
+    tests/exercise_answers.py, then the solution, each followed by the check; then the exercise
+    cell again, so that the cells after it run as a learner's first run does."""
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    if not with_solutions:
-        nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
+    cells, number, exercise, solution = [], 0, None, None
+    for cell in nb.cells:
+        cell_tags = cell.metadata.get("tags", [])
+        if "exercise" in cell_tags:
+            number, exercise = number + 1, cell
+        if "solution" in cell_tags:
+            solution = cell
+            continue                                   # raw: Run All skips it
+        cells.append(cell)
+        if solution is not None and cell.cell_type == "code":
+            cell.metadata["probe"] = [number, "unanswered", ""]
+            for label, code in WRONG[name, number]:
+                cells.append(nbformat.v4.new_code_cell(code + "\n" + cell.source,
+                                                       metadata={"probe": [number, "wrong", label]}))
+            cells.append(nbformat.v4.new_code_cell(solution.source + "\n" + cell.source,
+                                                   metadata={"probe": [number, "solution", ""]}))
+            cells.append(nbformat.v4.new_code_cell(exercise.source))
+            solution = None
+    nb.cells = cells
+    return nb, number
+
+
+def execute(nb):
+    """Run the notebook from a fresh kernel (this tree first on the path), in place."""
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([saved] if saved else []))
     try:
-        NotebookClient(nb, timeout=EXECUTE_TIMEOUT_S, kernel_name="python3",
+        NotebookClient(nb, timeout=EXECUTE_TIMEOUT_S, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     finally:
         if saved is None:
             del os.environ["PYTHONPATH"]
         else:
             os.environ["PYTHONPATH"] = saved
-    lines = []
+
+
+@pytest.mark.parametrize("name", NUMBERED)
+def test_every_check_refuses_wrong_answers_and_accepts_the_solution(name):
+    """One Run All per notebook, probed: unanswered, each exercise's check says `not yet`; with each
+    plausible wrong answer it says `not yet` too, without an error and without printing the answer;
+    with the solution it says `correct`. No other cell says `correct`."""
+    nb, exercises = probes(name)
+    execute(nb)
+    problems, seen = [], set()
     for cell in nb.cells:
+        errors = [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", []) if o.output_type == "error"]
+        text = "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+        probe = cell.metadata.get("probe")
+        if probe is None:
+            if errors:
+                problems.append(f"cell {cell.source[:60]!r} raised {errors}")
+            if any(line.startswith("correct") for line in text.splitlines()):
+                problems.append(f"cell {cell.source[:60]!r} says correct in a first run")
+            continue
+        number, kind, label = probe
+        seen.add(number)
+        where = f"exercise {number}, {kind}{' (' + label + ')' if label else ''}"
+        if errors:
+            problems.append(f"{where}: the check crashed: {errors}")
+        elif kind == "solution":
+            if not text.startswith("correct"):
+                problems.append(f"{where}: the check says {text.strip()!r}")
+        else:
+            if not text.startswith("not yet"):
+                problems.append(f"{where}: the check says {text.strip()!r}")
+            if kind == "wrong":
+                told = [t for t in TELLS[name, number] if t in text]
+                if told:
+                    problems.append(f"{where}: the check prints the answer ({told}): {text.strip()!r}")
+    assert seen == set(range(1, exercises + 1)), f"{name}: probed {sorted(seen)} of {exercises} exercises"
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def test_every_exercise_has_three_wrong_answers():
+    counted = {}
+    for name in NUMBERED:
+        cells = load(name)["cells"]
+        counted[name] = sum("exercise" in tags(c) for c in cells)
+        for number in range(1, counted[name] + 1):
+            assert len(WRONG.get((name, number), [])) >= 3, f"{name} exercise {number}: fewer than 3 wrong answers"
+    assert set(WRONG) == {(n, k) for n, c in counted.items() for k in range(1, c + 1)}, "WRONG names no exercise"
+
+
+# 02's first exercise asks whether dz changes with z; its answer is dz for z = 1, printed above it.
+ANSWER_SHOWN_ON_PURPOSE = {("02_weight_derivation", 1)}
+
+
+@pytest.mark.parametrize("name", NUMBERED)
+def test_no_output_shows_an_answer_before_its_exercise(name):
+    """What a learner reads above an exercise does not print its answer (07's first exercise once did)."""
+    cells, number, shown = load(name)["cells"], 0, []
+    for cell in cells:
+        if "exercise" in tags(cell):
+            number += 1
+            for tell in [] if (name, number) in ANSWER_SHOWN_ON_PURPOSE else TELLS[name, number]:
+                told = [text[:80] for text in shown if tell in text]
+                assert not told, f"{name}: exercise {number}'s answer ({tell!r}) is printed above it: {told}"
         for out in cell.get("outputs", []):
-            assert out.output_type != "error", f"{name}: {out.ename}: {out.evalue}\n{cell.source[:200]}"
-            if out.output_type == "stream" and out.name == "stdout":
-                lines += out.text.splitlines()
-    exercises = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
-    return lines, exercises
-
-
-@pytest.mark.parametrize("name", NUMBERED)
-def test_exercises_unanswered_run_and_never_say_correct(name):
-    lines, exercises = execute(name, with_solutions=False)
-    assert exercises, name
-    said = [line for line in lines if line.startswith("correct")]
-    assert not said, f"{name}: an unanswered exercise says {said}"
-
-
-@pytest.mark.parametrize("name", NUMBERED)
-def test_exercises_with_solutions_all_say_correct(name):
-    lines, exercises = execute(name, with_solutions=True)
-    said = [line for line in lines if line.startswith("correct")]
-    assert len(said) == exercises, f"{name}: {exercises} exercises, 'correct' printed {len(said)} times"
+            if out["output_type"] == "stream":
+                shown.append("".join(out["text"]))
+            elif "text/plain" in out.get("data", {}):
+                shown.append("".join(out["data"]["text/plain"]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -46,8 +47,55 @@ def shows_errors(method: Callable) -> Callable:
     return wrapper
 
 
+# One stylesheet for every picture and table viz puts in the page, scoped by viz's class names. A
+# picture fits the output's width (scaled, never enlarged); "full size" shows it at dot's size in a
+# scroll box; a flow's frame keeps one size and the picture fits inside it; numbers never break.
+PAGE_CSS = (
+    "<style>"
+    ".mini-autograd-svg svg{max-width:100%;height:auto}"
+    ".mini-autograd-frame svg{max-width:100%;max-height:100%;width:auto;height:auto}"
+    ".mini-autograd-full .mini-autograd-svg,.mini-autograd-full .mini-autograd-frame,"
+    ".mini-autograd-picture:has(.mini-autograd-zoom:checked) .mini-autograd-svg"
+    "{overflow:auto;height:auto!important;max-height:85vh}"
+    ".mini-autograd-full svg,.mini-autograd-picture:has(.mini-autograd-zoom:checked) svg"
+    "{max-width:none!important;max-height:none!important}"
+    ".mini-autograd-matrix td,table.mini-autograd-edges td,table.mini-autograd-array td{white-space:nowrap}"
+    ".mini-autograd-explorer .lm-TabBar-tab{flex:0 0 auto!important;max-width:none!important}"
+    "</style>")
+
+
 def svg_html(svg: str) -> str:
-    return f"<div class='mini-autograd-svg' style='overflow:auto;max-height:900px'>{svg}</div>"
+    """An SVG that fits the output's width (the widgets' "full size" toggle shows it at its size)."""
+    return f"{PAGE_CSS}<div class='mini-autograd-svg'>{svg}</div>"
+
+
+def frame_html(svg: str, height_px: int) -> str:
+    """An SVG fitted inside a frame of one height: the gradient flow's frames keep that size whatever
+    each step draws, so the page does not jump between steps. At most the window's height less 230 px
+    (JupyterLab's bars and the flow's controls), so controls and picture fit on a screen together."""
+    return (f"{PAGE_CSS}<div class='mini-autograd-frame' style='height:min({height_px}px,calc(100vh - 230px));"
+            f"overflow:hidden'>{svg}</div>")
+
+
+def picture_html(svg: str, note: str = "") -> str:
+    """A picture for an output without widgets (draw_graph, a widget's static fallback): fitted to
+    the width, with a "full size" box that needs no kernel (CSS only)."""
+    return (f"{PAGE_CSS}<div class='mini-autograd-picture'>"
+            f"<label style='font-size:90%;color:#555'><input type='checkbox' class='mini-autograd-zoom'> full size"
+            f"</label>{note}<div class='mini-autograd-svg'>{svg}</div></div>")
+
+
+STATIC_NOTE = ("<div style='color:#555;font-size:90%'>A picture of the widget as the notebook was run; "
+               "run the notebook to use the widget.</div>")
+
+
+def svg_size_px(svg: str) -> tuple[float, float]:
+    """dot's drawing size in CSS pixels (its width and height attributes are in points)."""
+    m = _SIZE.search(svg)
+    return (float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3) if m else (0.0, 0.0)
+
+
+_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
 
 
 def check_bool(who: str, **flags: Any) -> None:  # viz checks its own arguments: no engine internals

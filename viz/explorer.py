@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from mini_autograd.trace import Trace
 
-from .common import check_bool, esc, shows_errors
+from .common import STATIC_NOTE, check_bool, esc, picture_html, shows_errors
 from .flow_widget import FlowWidget
 from .graph_widget import GraphWidget
 from .sens_widget import SensitivityExplorer
@@ -81,6 +81,7 @@ class Explorer(widgets.VBox):
     def _set_active(self, index: int | None) -> None:
         for i, view in enumerate(self._views):
             view.active = index == i
+        self.sens.active = index == 2
 
     @shows_errors
     def _on_tab(self, change: dict) -> None:
@@ -89,6 +90,8 @@ class Explorer(widgets.VBox):
             self.graph.refresh()
         if change["new"] == 1 and self.flow._stale:
             self.flow.refresh()
+        if change["new"] == 2 and self.sens._heatmap_stale:
+            self.sens.draw_heatmap()
 
     @shows_errors
     def _on_toggle(self, name: str, change: dict) -> None:
@@ -111,6 +114,13 @@ class Explorer(widgets.VBox):
         self.graph.set_trace(sens.trace)
         self.flow.set_trace(sens.trace)
         self.message.value = ""
+
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The widget, and beside it the returned structure and the graph for where widgets do not render."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = picture_html(self.graph._repr_svg_(), STATIC_NOTE + self.repr_html.value)
+        return bundle
 
 
 def explore(network: Any, *inputs: Any, weights: Any = None, get_all: bool = False, get_by_list: bool = False,

@@ -13,6 +13,7 @@ import graphviz
 
 from mini_autograd.trace import Trace
 
+from .common import picture_html
 from .graph_layout import Layout, cell_paths, layout, see_less  # noqa: F401 (cell_paths: for the widgets)
 from .graph_nodes import COLOURS, STOP_GRADIENT, add_nodes, legend_label
 from .render import INSTALL_HINT, GraphRenderError, GraphTooLarge, GraphvizNotFound, message_svg, to_svg  # noqa: F401
@@ -161,10 +162,13 @@ class GraphView:
             return message_svg(e)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        # text/html first for JupyterLab, which shows an image/svg+xml output at its full size (an
+        # <img> its stylesheet does not fit to the width); the SVG alone for frontends without HTML.
         try:
-            return {"image/svg+xml": self.svg, "text/plain": f"<GraphView: {len(self.trace.nodes)} primitives>"}
+            svg, text = self.svg, f"<GraphView: {len(self.trace.nodes)} primitives>"
         except GraphRenderError as e:
-            return {"image/svg+xml": message_svg(e), "text/plain": str(e)}
+            svg, text = message_svg(e), str(e)
+        return {"text/html": picture_html(svg), "image/svg+xml": svg, "text/plain": text}
 
 
 def draw_graph(source: Any, collapse: Any = None, show_grads: bool = True, legend: bool = True) -> GraphView:

@@ -159,3 +159,46 @@ def see_less(plan: Layout) -> str:
     return (f"To see less: collapse the biggest cells, draw_graph(fvg, collapse={short(example, 120)}) (or press "
             f"their collapse buttons); open cells: {short(names, 240)}. Or draw a sub-cell on its own: "
             f"nn.ForwardValueAndGrad(net.<cell>) called with that cell's inputs.")
+
+
+# Past this many primitives a network drawn open is taller than a laptop's screen (05's MLP, 11, is
+# 3277 px): the widgets start it collapsed to its smallest cells (the flow opens the running one).
+START_COLLAPSED_ABOVE = 8
+
+
+def smallest_groups(trace: Trace) -> frozenset:
+    """The cells a large network starts collapsed to: the smallest cells holding two primitives or
+    more (an MLP's Dense layers and its loss cell, not the MLP around them)."""
+    scopes = {s.id: s for s in trace.scopes}
+    collapsible = set(cell_paths(trace))
+
+    def cells_around(sid: int) -> list:  # innermost first
+        out = []
+        while sid in scopes:
+            if scopes[sid].path in collapsible:
+                out.append(scopes[sid].path)
+            sid = scopes[sid].parent
+        return out
+
+    count: dict[str, int] = {}
+    for n in trace.nodes:
+        for path in dict.fromkeys(cells_around(n.scope)):
+            count[path] = count.get(path, 0) + 1
+    groups = {p for p, k in count.items() if k >= 2}
+    outer = set()  # cells around a group: not the smallest
+    for s in trace.scopes:
+        around = cells_around(s.id)
+        if around and around[0] in groups:
+            outer.update(around[1:])
+    return frozenset(groups - outer)
+
+
+def group_of(trace: Trace, groups: frozenset, node: int) -> str | None:
+    """The cell of ``groups`` that holds primitive ``node`` (None: it lies in none)."""
+    scopes = {s.id: s for s in trace.scopes}
+    sid = trace.nodes[node].scope
+    while sid in scopes:
+        if scopes[sid].path in groups:
+            return scopes[sid].path
+        sid = scopes[sid].parent
+    return None

@@ -12,8 +12,9 @@ import ipywidgets as widgets
 
 from mini_autograd.trace import Trace
 
-from .common import error_html, notice_html, shows_errors, svg_html
+from .common import STATIC_NOTE, error_html, notice_html, picture_html, shows_errors, svg_html
 from .graph import GraphRenderError, GraphTooLarge, as_trace, cell_paths, check_collapse, render_svg
+from .graph_layout import START_COLLAPSED_ABOVE, smallest_groups
 from .render import message_svg
 from .text import short, visible_text
 
@@ -23,8 +24,11 @@ MAX_TOGGLES = 64  # collapse buttons listed; cells past this are collapsed with 
 class GraphWidget(widgets.VBox):
     """The computation graph with one toggle per cell (pressed: drawn collapsed into one box).
 
-    Attributes: ``collapse_toggles`` (cell path -> ToggleButton), ``html`` (the SVG), ``message``
-    (errors, e.g. a missing ``dot``), ``svg`` (the current SVG text). CSS: "mini-autograd-graph".
+    Attributes: ``collapse_toggles`` (cell path -> ToggleButton), ``zoom`` (ToggleButton: the picture
+    at full size instead of fitted to the width), ``html`` (the SVG), ``message`` (errors, e.g. a
+    missing ``dot``), ``svg`` (the current SVG text). CSS: "mini-autograd-graph". Without
+    ``collapse``, a network of more than START_COLLAPSED_ABOVE primitives starts collapsed to its
+    smallest cells (``collapse=set()`` draws it open).
     """
 
     def __init__(self, source: Any, collapse: Any = None, show_grads: bool = True) -> None:
@@ -33,6 +37,11 @@ class GraphWidget(widgets.VBox):
         self.show_grads = show_grads
         self.collapse_toggles: dict[str, widgets.ToggleButton] = {}
         self.toggle_box = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.zoom = widgets.ToggleButton(value=False, description="full size", icon="search-plus",
+                                         tooltip="pressed: the picture at its full size (scroll to see it all); "
+                                                 "released: fitted to the width")
+        self.zoom.add_class("mini-autograd-zoom-toggle")
+        self.zoom.observe(self._on_zoom, names="value")
         self.html = widgets.HTML()
         self.message = widgets.HTML()
         self.last_error: BaseException | None = None
@@ -41,6 +50,8 @@ class GraphWidget(widgets.VBox):
         self._callbacks: list = []
         super().__init__(children=[self.toggle_box, self.html, self.message])
         self.add_class("mini-autograd-graph")
+        if collapse is None and len(trace.nodes) > START_COLLAPSED_ABOVE:
+            collapse = smallest_groups(trace)
         self._make_toggles(check_collapse(trace, collapse, "GraphWidget"))
         self.refresh()
 
@@ -59,8 +70,12 @@ class GraphWidget(widgets.VBox):
         capped = ([widgets.HTML(f"… and {len(paths) - MAX_TOGGLES} more cells without a button (at most "
                                 f"{MAX_TOGGLES} are listed): pass collapse={{...}} to collapse them.")]
                   if len(paths) > MAX_TOGGLES else [])
-        self.toggle_box.children = ([widgets.HTML("<b>collapse:</b>")] + list(self.collapse_toggles.values())
-                                    + capped if self.collapse_toggles else [])
+        self.toggle_box.children = [self.zoom] + ([widgets.HTML("&nbsp;<b>collapse:</b>")]
+                                                  + list(self.collapse_toggles.values()) + capped
+                                                  if self.collapse_toggles else [])
+
+    def _on_zoom(self, change: dict) -> None:
+        (self.html.add_class if change["new"] else self.html.remove_class)("mini-autograd-full")
 
     @property
     def collapse(self) -> frozenset:
@@ -113,6 +128,12 @@ class GraphWidget(widgets.VBox):
             return self.svg
         except GraphRenderError as e:
             return message_svg(e)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The widget, and beside it the picture for where widgets do not render (GitHub, nbviewer)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = picture_html(self._repr_svg_(), STATIC_NOTE)
+        return bundle
 
 
 def graph_widget(source: Any, collapse: Any = None) -> GraphWidget:

@@ -7,6 +7,7 @@ such a message as a small picture, shown in place of the graph.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import shutil
@@ -70,13 +71,20 @@ def to_svg(digraph: graphviz.Digraph) -> str:
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFound(INSTALL_HINT)
+    return _run_dot(dot, digraph.source, nodes, edges, DOT_TIMEOUT_S, _hint(digraph))
+
+
+# A widget's flag toggled back, or a flow frame shown again by another widget, draws DOT text drawn
+# before: dot's 30-100 ms is the largest part of such an update in the page (tests/browser_layout.py).
+@functools.lru_cache(maxsize=64)
+def _run_dot(dot: str, source: str, nodes: int, edges: int, timeout_s: float, hint: str) -> str:
     try:
-        done = subprocess.run([dot, "-Tsvg"], input=digraph.source.encode("utf-8"), capture_output=True,
-                              timeout=DOT_TIMEOUT_S, check=False)
+        done = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed dot by now
-        raise GraphTooLarge(f"graphviz's dot took longer than {DOT_TIMEOUT_S:g} s to lay out this graph "
+        raise GraphTooLarge(f"graphviz's dot took longer than {timeout_s:g} s to lay out this graph "
                             f"({nodes} nodes, {edges} edges) and was stopped (viz.render.DOT_TIMEOUT_S). "
-                            + _hint(digraph)) from e
+                            + hint) from e
     except OSError as e:
         raise GraphRenderError(f"graphviz's dot could not be started: {e}") from e
     if done.returncode != 0:

@@ -12,13 +12,23 @@ from typing import Any, Callable
 import ipywidgets as widgets
 import numpy as np
 
-from .common import esc, shows_errors
+from .common import PAGE_CSS, STATIC_NOTE, esc, shows_errors
 from .plots import HeatmapPanel, html_table
 from .sens_model import DOCUMENT_SENS, SensitivityModel  # noqa: F401 (DOCUMENT_SENS: viz's public name)
 
 MAX_CONTROLS = 256  # beyond this many output elements, only the presets set the sensitivity
 MAX_OPTIONS = 256  # one-hot choices listed; past this the element is typed as a flat index
 MAX_PANELS = 8  # heatmaps drawn: the sensitivities first, then the gradients
+OFF_HINT = ("<div class='mini-autograd-sens-off' style='color:#555'>The controls are greyed out: with "
+            "<code>sens_param=False</code> the call seeds the output with ones. Tick <b>sens_param</b> above to "
+            "give the sensitivity yourself.</div>")
+
+
+def shown(value: Any) -> float:
+    """A sensitivity element as a control shows it: the shortest decimal that reads back as the same
+    value of its own dtype (float32 0.27 shows "0.27", not float64's "0.27000001072883606")."""
+    v = np.asarray(value)
+    return float(np.format_float_scientific(v[()], unique=True)) if v.dtype.kind == "f" else float(v)
 
 
 class SensitivityExplorer(widgets.VBox):
@@ -55,7 +65,9 @@ class SensitivityExplorer(widgets.VBox):
         # flex-start: at its own size (a flex column would stretch it to the page width), never wider than the page
         self.heatmap = widgets.Image(format="svg+xml", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.heatmap.add_class("mini-autograd-heatmap")
-        self._panel = HeatmapPanel()
+        self._panels: dict = {}  # (shapes, titles) -> HeatmapPanel: a flag toggled back reuses its axes
+        self.active = True  # False while hidden in the explorer's tab: the heatmap is drawn when shown
+        self._heatmap_stale = False
         self._suspend = False
         self._listeners: list = []
         sens_now = self.model.sens
@@ -67,7 +79,7 @@ class SensitivityExplorer(widgets.VBox):
                 cols = s.shape[-1] if s.ndim else 1
                 controls = []
                 for k, v in enumerate(s.reshape(-1)):
-                    c = widgets.FloatText(value=float(v), step=0.1, layout=widgets.Layout(width="90px"))
+                    c = widgets.FloatText(value=shown(v), step=0.1, layout=widgets.Layout(width="90px"))
                     c.add_class("mini-autograd-sens-control")
                     c.observe(functools.partial(self._on_control, o, k), names="value")
                     controls.append(c)
@@ -124,7 +136,8 @@ class SensitivityExplorer(widgets.VBox):
                                 self.preset_buttons["document"], self.preset_buttons["one_hot"],
                                 self.one_hot_index, self.preset_buttons["random"], self.random_seed],
                                layout=widgets.Layout(flex_flow="row wrap"))
-        self.controls_box = widgets.VBox([widgets.HBox(grids), presets, self.capped_html])
+        self.off_html = widgets.HTML()
+        self.controls_box = widgets.VBox([widgets.HBox(grids), self.off_html, presets, self.capped_html])
         results = widgets.HBox([self.grads_html, self.ones_html], layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__(children=[self.controls_box, self.value_html, results, self.heatmap,
                                    self.explain_html, self.message])
@@ -172,7 +185,7 @@ class SensitivityExplorer(widgets.VBox):
         try:
             flat = np.concatenate([s.reshape(-1) for s in self.model.sens]) if self.sens_controls else []
             for c, v in zip(self.sens_controls, flat):
-                c.value = float(v)
+                c.value = shown(v)
         finally:
             self._suspend = False
 
@@ -182,6 +195,7 @@ class SensitivityExplorer(widgets.VBox):
             c.disabled = off
         for name, b in self.preset_buttons.items():
             b.disabled = off or (name == "document" and not self.model.document_shape)
+        self.off_html.value = OFF_HINT if not self.flags["sens_param"] else ""
 
     # -- callbacks -------------------------------------------------------------------------------
     @shows_errors
@@ -222,17 +236,40 @@ class SensitivityExplorer(widgets.VBox):
                                 + "".join(html_table(a, label) for label, a in self.grads_ones) + "</div>")
 
     def _show_dynamic(self) -> None:
-        sens = self.model.sens
         missing = self.model.not_in_trace
         note = (f"<div class='mini-autograd-capped'>{missing} returned gradient(s) not listed: weights the "
                 f"network never read are not in the Trace (their gradient is zero).</div>" if missing else "")
         self.grads_html.value = ("<div><b>gradients = J<sup>T</sup> · sens</b>"
                                  + "".join(html_table(a, label) for label, a in self.grads) + note + "</div>")
-        arrays = sens + [a for _, a in self.grads]
-        titles = ([f"sens (output {o})" if len(sens) > 1 else "sens" for o in range(len(sens))]
-                  + [label for label, _ in self.grads])
-        self.heatmap.value = self._panel.svg(arrays[:MAX_PANELS], titles[:MAX_PANELS])
+        self._heatmap_stale = True
+        if self.active:
+            self.draw_heatmap()
         self.explain_html.value = self._explanation(self.model.value_unchanged())
+
+    def static_html(self) -> str:
+        """What the widget shows, without controls: for where widgets do not render."""
+        sens = "".join(html_table(a, f"sens (output {o})" if len(self.sens) > 1 else "sens")
+                       for o, a in enumerate(self.sens))
+        return (f"{PAGE_CSS}<div class='mini-autograd-static'>{STATIC_NOTE}{self.off_html.value}"
+                f"<div style='display:flex;flex-wrap:wrap'>{sens}{self.grads_html.value}{self.ones_html.value}</div>"
+                f"{self.value_html.value}</div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.static_html()
+        return bundle
+
+    def draw_heatmap(self) -> None:
+        """Draw the heatmaps of the current sens and gradients (matplotlib: the slowest part of an
+        update, so skipped while the widget is hidden)."""
+        sens = self.model.sens
+        arrays = (sens + [a for _, a in self.grads])[:MAX_PANELS]
+        titles = ([f"sens (output {o})" if len(sens) > 1 else "sens" for o in range(len(sens))]
+                  + [label for label, _ in self.grads])[:MAX_PANELS]
+        key = (tuple(np.shape(a) for a in arrays), tuple(titles))
+        panel = self._panels.get(key) or self._panels.setdefault(key, HeatmapPanel())
+        self.heatmap.value = panel.svg(arrays, titles)
+        self._heatmap_stale = False
 
     def _explanation(self, unchanged: bool) -> str:
         parts = [f"<p><b>Forward value:</b> {'unchanged' if unchanged else 'CHANGED (unexpected)'} by sens — "

@@ -73,6 +73,10 @@ def load() -> ModuleType:
     from . import backend  # lazy: it imports numba.cuda, after the choice above
     if where == "simulator" and not _noticed:
         _noticed = True
+        # A notice, not an error: in a Jupyter kernel it goes to stdout, since JupyterLab paints every
+        # stderr output as a pink error box; a script or test still sees it on stderr.
+        in_kernel = type(sys.stderr).__module__.startswith("ipykernel")
         print("mini_autograd: device_target='GPU' runs the kernels in Numba's CUDA simulator (no CUDA GPU "
-              "found, or NUMBA_ENABLE_CUDASIM=1): slow, for learning and testing.", file=sys.stderr)
+              "found, or NUMBA_ENABLE_CUDASIM=1): slow, for learning and testing.",
+              file=sys.stdout if in_kernel else sys.stderr)
     return backend
