@@ -49,6 +49,7 @@ def browser_rows() -> list[str]:
 
 
 def main() -> int:
+    import call_lines
     import compile_time
     import graph_differential
     import memory
@@ -119,6 +120,7 @@ def main() -> int:
     lines += reliability.lines(reliability.threads(), reliability.long_session())
     lines += graph_differential.lines(graph_differential.run())
     lines += compile_time.lines(compile_time.measure())
+    lines += call_lines.lines(call_lines.measure())
 
     text = "\n".join(lines) + "\n"
     print(text)

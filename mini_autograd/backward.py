@@ -2,55 +2,48 @@
 gradients of its inputs with the primitive's vjp, summing them back to each input's shape
 (unbroadcast) and adding them up where a tensor is used more than once.
 
-The gradient of a slot is None where nothing flowed; the steps, in order, are what the Trace shows
-as the gradient flow. Releasing memory for large networks is memory.py's business, not the sweep's.
+``backward`` is the textbook loop; beside it, its named parts: ``needs`` (pruning: the inputs whose
+gradient some wanted gradient depends on), ``fit`` (unbroadcast and dtype) and ``Steps`` (what the
+Trace shows as the gradient flow). Releasing values for large networks is memory.py's business.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
 
-def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, steps: list | None = None,
-             requires: list | None = None) -> list:
-    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity.
-
-    Returns the gradients by slot. A plain call keeps only the leaves' (a node's output gradient is
-    read once, by that node, then let go); with a ``steps`` list every slot keeps its gradient and
-    one Step per vjp is appended (the Trace asks for them). ``requires`` (from requires_grad) skips
-    the work no wanted gradient depends on; None computes every gradient.
-    """
+def backward(xp: Any, nodes: Sequence, values: list, seeds: dict, requires: list | None = None,
+             steps: Steps | None = None) -> list:
+    """Reverse-mode sweep over ``nodes``; ``seeds`` maps output slots to their sensitivity; returns
+    the gradient of each slot (None where nothing flowed). ``requires``: see ``needs``."""
     grads: list = [None] * len(values)
     for slot, sens in seeds.items():
-        grads[slot] = sens if grads[slot] is None else xp.add(grads[slot], sens)
-    for k in range(len(nodes) - 1, -1, -1):
+        grads[slot] = sens
+    for k in range(len(nodes) - 1, -1, -1):  # recording order, reversed: every user of a value comes first
         node = nodes[k]
         dout = grads[node.output]
-        if dout is None or (requires is not None and not requires[node.output]):
-            continue  # nothing flowed here, or no wanted gradient depends on this node
+        wanted = needs(node, requires)
+        if dout is None or wanted is None:  # nothing flowed here, or no wanted gradient depends on it
+            continue
         inputs = [values[s] for s in node.inputs]
-        needs = None if requires is None else tuple([requires[s] for s in node.inputs])
-        attrs = node.attrs if needs is None or not node.prim.partial_vjp else {**node.attrs, "needs": needs}
-        sent = node.prim.vjp(xp, dout, values[node.output], *inputs, **attrs)  # one gradient per input
-        if needs is not None and not node.prim.partial_vjp:  # (a partial vjp skipped them itself: MatMul)
-            sent = [g if need else None for g, need in zip(sent, needs)]
-        if steps is not None:
-            steps.append(Step(k, dout, [], []))
-        else:  # a node's output gradient is read once, here: let it go (a large network's memory)
-            grads[node.output] = None
-        exact = node.prim.grads_exact
-        for slot, x, g in zip(node.inputs, inputs, sent):
-            before = grads[slot]
-            if g is not None:
-                if not exact:  # (MatMul's gradients need neither check: Primitive.grads_exact)
-                    if g.shape != x.shape:
-                        g = unbroadcast(xp, g, x.shape)
-                    if g.dtype != x.dtype and x.dtype.kind == "f":  # mixed precision: keep the input's dtype
-                        g = xp.cast(g, x.dtype)
-                grads[slot] = g if before is None else xp.add(before, g)  # a tensor used twice: add up
+        sent = node.prim.vjp(xp, dout, values[node.output], *inputs, needs=wanted, **node.attrs)
+        for slot, x, g, w in zip(node.inputs, inputs, sent, wanted):
+            g = fit(xp, g, x) if g is not None and w else None  # unbroadcast, cast back
             if steps is not None:
-                steps[-1].grads.append(g)
-                steps[-1].accumulated.append(before is not None and g is not None)
+                steps.add(k, dout, slot, g, grads[slot])
+            if g is not None:  # a tensor used twice: its gradients add up
+                grads[slot] = g if grads[slot] is None else xp.add(grads[slot], g)
+        grads[node.output] = None  # read once, by this node: let it go (a large network's memory)
     return grads
+
+
+def fit(xp: Any, g: Any, x: Any) -> Any:
+    """The gradient ``g`` of input ``x`` in x's shape (unbroadcast) and, for a float input, its dtype
+    (mixed precision: a float64 gradient of a float32 input is cast back)."""
+    if g.shape != x.shape:
+        g = unbroadcast(xp, g, x.shape)
+    if g.dtype != x.dtype and x.dtype.kind == "f":
+        g = xp.cast(g, x.dtype)
+    return g
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
@@ -59,29 +52,34 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
     Broadcasting copies an input along new leading axes and along axes of length 1; each copy
     received its own gradient, and the input's gradient is their sum.
     """
-    axes = _unbroadcast_axes.get((grad.shape, shape))
-    if axes is None:
-        extra = len(grad.shape) - len(shape)
-        axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
-                                           if n == 1 and grad.shape[extra + i] != 1)
-        if len(_unbroadcast_axes) < 10000:
-            _unbroadcast_axes[(grad.shape, shape)] = axes
+    extra = len(grad.shape) - len(shape)
+    axes = tuple(range(extra)) + tuple([extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1])
     if axes:
         grad = xp.sum(grad, axes, True)
     return xp.reshape(grad, shape) if grad.shape != shape else grad
 
 
-_unbroadcast_axes: dict = {}  # (gradient shape, input shape) -> axes to sum over
+_ALL = [tuple([True] * n) for n in range(9)]
 
 
-class Step:
-    """One vjp of the backward pass: node ``node`` received ``dout`` and sent ``grads`` to its inputs;
-    ``accumulated[i]`` is True where input i already held a gradient that this one was added to."""
+def needs(node: Any, requires: list | None) -> tuple | None:
+    """Pruning: which of the node's inputs need a gradient, or None when none does (the node is
+    skipped). ``requires`` (requires_grad) says which slots lie on a path from a wanted leaf; None
+    when every leaf is wanted."""
+    n = len(node.inputs)
+    if requires is None:
+        return _ALL[n] if n < len(_ALL) else (True,) * n
+    if not requires[node.output]:
+        return None
+    return tuple([requires[s] for s in node.inputs])
 
-    __slots__ = ("node", "dout", "grads", "accumulated")
 
-    def __init__(self, node: int, dout: Any, grads: list, accumulated: list) -> None:
-        self.node, self.dout, self.grads, self.accumulated = node, dout, grads, accumulated
+def requires_of(graph: Any, picks: list) -> list | None:
+    """``requires_grad`` for the leaves whose gradients a call returns (``picks``: their slots, None
+    for a tensor not in the graph); None when every leaf is wanted: nothing to prune."""
+    wanted = set(picks)
+    wanted.discard(None)
+    return None if len(wanted) == len(graph.leaves) else requires_grad(graph.nodes, graph.size, wanted)
 
 
 def requires_grad(nodes: Sequence, size: int, wanted: Iterable[int]) -> list:
@@ -98,3 +96,39 @@ def requires_grad(nodes: Sequence, size: int, wanted: Iterable[int]) -> list:
                 requires[node.output] = True
                 break
     return requires
+
+
+class Step:
+    """One vjp of the backward pass: node ``node`` received ``dout`` and sent ``grads`` to its inputs;
+    ``accumulated[i]`` is True where input i already held a gradient that this one was added to."""
+
+    __slots__ = ("node", "dout", "grads", "accumulated")
+
+    def __init__(self, node: int, dout: Any, grads: list, accumulated: list) -> None:
+        self.node, self.dout, self.grads, self.accumulated = node, dout, grads, accumulated
+
+
+class Steps(list):
+    """The Steps of one sweep, for the Trace: passed to ``backward``, which tells it each gradient a
+    vjp sent before it is added up. ``final`` keeps each node output's gradient, which the
+    sweep itself lets go once read."""
+
+    def __init__(self, nodes: Sequence) -> None:
+        super().__init__()
+        self.nodes = nodes
+        self.final: dict = {}  # node output slot -> its gradient (the dout its node received)
+
+    def add(self, k: int, dout: Any, slot: int, g: Any, held: Any) -> None:
+        """Input ``slot`` of node ``k`` was sent ``g`` (None: nothing); ``held``: what it held before."""
+        if not self or self[-1].node != k:
+            self.final[self.nodes[k].output] = dout
+            self.append(Step(k, dout, [], []))
+        self[-1].grads.append(g)
+        self[-1].accumulated.append(g is not None and held is not None)
+
+    def every_gradient(self, grads: list) -> list:
+        """The sweep's gradients with each node output's filled in again."""
+        grads = list(grads)
+        for slot, g in self.final.items():
+            grads[slot] = g
+        return grads

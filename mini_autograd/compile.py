@@ -10,16 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from .backward import backward
-from .graph_mode import CompiledCalls
+from .backward import Steps, backward, requires_of
 from .memory import Unread
+from .spec import seeds as seeds_of
+from .symbolic import Announced, Line, Raw, Recorder, Sym, label_of, live
 from .tape import Node
 
-# The lines are not a second copy of the gradient rules: the primitives' forward and the sweep itself
-# (backward.backward: vjps, unbroadcast, accumulation, pruning) run once on Syms through _Recorder, the
-# backend with every call written down. Each rule stays written once, and the code computes bit for bit
-# what the tape does. A primitive doing more than backend calls (OneHot checks labels on the host) is
-# called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
+# The primitives' forward and the sweep itself run on Syms through a Recorder (symbolic.py), so the
+# code computes bit for bit what the tape does. A primitive doing more than backend calls is called whole. Lines no returned value needs are dropped (dead gradients), a value used once is written
 # inside its user, a call reading no array becomes a constant (c1). Every name is the compiler's own:
 # a0 for argument 0, p0 for the first parameter, t3 for node 3's output, g_t3 for its gradient; the
 # user's names (any text: keywords, dtype names, NFKC look-alikes, line breaks) appear only in the
@@ -28,135 +26,46 @@ from .tape import Node
 # what backward reads, each intermediate ``del``-eted after its last use (the tape's release_unread).
 
 
-class Sym:
-    """A value while the generator runs the primitives: the real array (for shapes, dtypes and the
-    values later calls compute from) and the line that made it. Anything but a backend call or a
-    look at shape and dtype raises, so a primitive that computes on its own is noticed."""
+class Compiled:
+    """One graph's generated code for one call spec: ``forward`` gives the values by slot,
+    ``backward`` seeds (with the default sensitivity, unless one is passed), sweeps and returns the
+    gradients in the spec's returned order, zeros where none flowed."""
 
-    __slots__ = ("value", "shape", "dtype", "line", "name", "const")
-    __array_ufunc__ = None  # np.add(sym, 1) raises TypeError
-
-    def __init__(self, value: Any, line: Any = None, name: str | None = None) -> None:
-        self.value, self.shape, self.dtype = value, value.shape, value.dtype
-        self.line, self.name, self.const = line, name, False
-
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("a traced value is not an array")
-
-    def __bool__(self) -> bool:
-        raise TypeError("a traced value has no truth value")
-
-
-class Raw(str):
-    """Source text used as it is in a call (``xp``)."""
-
-
-class Line:
-    """``targets = fn(*args, **kwargs)``; ``group`` is the node (forward or vjp) it belongs to."""
-
-    __slots__ = ("targets", "fn", "args", "kwargs", "group", "label", "opaque", "_syms")
-
-    def __init__(self, fn: str, args: tuple, kwargs: dict, group: Any, label: str, opaque: bool = False) -> None:
-        self.targets: list = []
-        self.fn, self.args, self.kwargs, self.group, self.label, self.opaque = fn, args, kwargs, group, label, opaque
-        self._syms: list | None = None
-
-    def syms(self) -> list:
-        """The Syms the line reads (worked out once: the generator asks a line several times)."""
-        if self._syms is None:
-            self._syms = [a for a in (*self.args, *self.kwargs.values()) if type(a) is Sym]
-        return self._syms
-
-
-class _Recorder:
-    """The backend, with every call written down as a Line (calls that read no array: constants)."""
-
-    def __init__(self, xp: Any) -> None:
-        self._xp, self.lines, self.group, self.label = xp, [], None, ""
-
-    def __getattr__(self, name: str) -> Any:
-        fn = getattr(self._xp, name)
-        if not callable(fn):
-            return fn
-
-        def call(*args: Any, **kwargs: Any) -> Sym:
-            value = fn(*map(_real, args), **{k: _real(v) for k, v in kwargs.items()})
-            sym = self.emit(label, args, kwargs, value)
-            sym.const = not sym.line.syms()
-            return sym
-        label = f"xp.{name}"
-        setattr(self, name, call)  # made once per backend function (__getattr__ is not asked again)
-        return call
-
-    def emit(self, fn: str, args: tuple, kwargs: dict, value: Any, name: str | None = None) -> Sym:
-        line = Line(fn, args, kwargs, self.group, self.label)
-        line.targets.append(Sym(value, line, name))
-        self.lines.append(line)
-        return line.targets[0]
-
-    def opaque(self, fn: str, args: tuple, kwargs: dict, value: Any) -> list:
-        """A whole primitive method called from the source; its results as Syms (None stays None)."""
-        line = Line(fn, args, kwargs, self.group, self.label, opaque=True)
-        results = value if isinstance(value, tuple) else (value,)
-        line.targets = [None if v is None else Sym(v, line) for v in results]
-        self.lines.append(line)
-        return line.targets
-
-
-def _real(a: Any) -> Any:
-    return a.value if type(a) is Sym else a
-
-
-class _Announced:
-    """A node's primitive during the symbolic sweep: tells the recorder whose vjp runs, and calls a
-    vjp that does not run on Syms whole."""
-
-    def __init__(self, prim: Any, k: int, rec: _Recorder, owner: Any) -> None:
-        self._prim, self._k, self._rec, self._owner = prim, k, rec, owner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._prim, name)
-
-    def vjp(self, xp: Any, *args: Any, **kwargs: Any) -> Any:
-        rec = self._rec
-        rec.group, rec.label = ("vjp", self._k), _shown(self._prim)
-        mark = len(rec.lines)
-        try:
-            return self._prim.vjp(xp, *args, **kwargs)
-        except Exception:  # computes on its own (a learner's override_vjp): call it whole
-            del rec.lines[mark:]
-            value = tuple(self._prim.vjp(rec._xp, *[_real(a) for a in args],
-                                         **{k: _real(v) for k, v in kwargs.items()}))
-            return tuple(rec.opaque(f"{self._owner._label(self._prim)}.vjp", (Raw("xp"), *args), kwargs, value))
-
-
-def _shown(prim: Any) -> str:
-    """The primitive's name for a comment: a name that is not an identifier is quoted (repr: a line
-    break in it cannot end the comment)."""
-    return prim.name if prim.name.isidentifier() else repr(prim.name)
-
-
-class Compiled(CompiledCalls):
-    """One graph's generated code (how the runner calls it: graph_mode.CompiledCalls)."""
-
-    def __init__(self, graph: Any, runner: Any, args: tuple, xp: Any, wanted: list, requires: list | None,
-                 seed_slots: list, release: bool) -> None:
-        self.graph, self.xp, self.size, self.release, self.seed_slots = graph, xp, graph.size, release, seed_slots
+    def __init__(self, graph: Any, runner: Any, spec: Any, args: tuple, xp: Any, default_sens: bool,
+                 release: bool) -> None:
+        self.graph, self.xp, self.size, self.release = graph, xp, graph.size, release
         self._names: set = {"xp", "np", "forward", "backward"}
         self._labels: dict = {}  # id(primitive) -> its name in the namespace, for a call made whole
         self.namespace: dict = {"xp": xp, "np": np}
-        rec = _Recorder(xp)
+        self.picks = spec.picks(graph, args, runner.weights)  # the slot of each returned gradient
+        self.requires = requires_of(graph, self.picks)
+        outs = self.out_slots = graph.out_slots
+        rec = Recorder(xp)
         values = self._leaves(graph, runner, args, xp, rec)
         forward_lines = self._forward(graph, values, rec)
-        seeds = {s: Sym(xp.full(values[s].shape, 1, values[s].dtype)) for s in seed_slots}
-        nodes = [Node(_Announced(n.prim, k, rec, self), n.attrs, n.inputs, n.output, n.scope)
+        seed_slots = list(dict.fromkeys(outs[:1] if runner.has_aux else outs))
+        rec.group, rec.label = ("seed",), "the sensitivity"
+        if default_sens:  # seeded in the code: sens_fill in each output's shape, a constant
+            given = outs[:1] if runner.has_aux else outs
+
+            def sens(i: int) -> Sym:  # ``g_t2 = c1``: the seed is a line of its own, named as the gradient
+                c = rec.full(values[given[i]].shape, runner.sens_fill, values[given[i]].dtype)
+                return rec.emit("", (c,), {}, c.value)
+            seeds = seeds_of(rec, given, [sens(i) for i in range(len(given))])
+            self.seed_slots: list = []
+            self.seeds = {s: seeds[s].value for s in seed_slots}  # what the Trace shows as sens
+        else:  # passed in: backward's last arguments
+            seeds = {s: Sym(xp.full(values[s].shape, 1, values[s].dtype)) for s in seed_slots}
+            self.seed_slots, self.seeds = seed_slots, None
+        nodes = [Node(Announced(n.prim, k, rec, self), n.attrs, n.inputs, n.output, n.scope)
                  for k, n in enumerate(graph.nodes)]
-        steps: list = []  # with steps, the sweep keeps every slot's final gradient: named after it
-        rec.group, rec.label = ("seed",), ""
-        grads = backward(rec, nodes, values, seeds, steps, requires)
-        self.grad_slots = [s for s in wanted if grads[s] is not None]
+        steps = Steps(nodes)  # every slot's final gradient: named after it
+        grads = steps.every_gradient(backward(rec, nodes, values, seeds, self.requires, steps))
+        rec.group, rec.label = ("pick",), "zeros: no gradient flowed"
+        returned = [grads[s] if s is not None and grads[s] is not None else rec.zeros(like._data.shape, like._data.dtype)
+                    for s, like in zip(self.picks, runner.likes(spec, args))]
         self.source = self._generate(graph, values, rec.lines[:forward_lines], rec.lines[forward_lines:], grads,
-                                     steps, seeds)
+                                     steps, seeds, returned)
         exec(compile(self.source, "<graph_code>", "exec"), self.namespace)
         self._forward_fn, self._backward_fn = self.namespace["forward"], self.namespace["backward"]
         # The rules the lines came from: a learner's override_vjp (ops/teaching.py) swaps one for the
@@ -171,10 +80,41 @@ class Compiled(CompiledCalls):
         # forward()'s arguments, in order: (position, slot) of each input, (Parameter, slot) of each parameter
         self._inputs, self._params = ([(key, slot) for kind, key, slot, _ in self.arguments if kind == k]
                                       for k in ("input", "param"))
-        self._none = [None] * self.size
+
+    # -- the calls --------------------------------------------------------------------------------
+    def forward(self, args: tuple) -> list:
+        """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
+        values, data = self.template.copy(), []
+        for i, s in self._inputs:
+            values[s] = a = args[i]._data
+            data.append(a)
+        for p, s in self._params:
+            values[s] = a = p._data
+            data.append(a)
+        out = self._forward_fn(*data)
+        for s, v in zip(self.forward_slots, (out,) if len(self.forward_slots) == 1 else out):
+            values[s] = v
+        return values
+
+    def backward(self, values: list, seeds: dict | None) -> tuple:
+        """The returned gradients, in the spec's order; ``seeds`` by slot when the sensitivity is passed."""
+        given = []
+        for s in self.read_slots:
+            given.append(values[s])
+        for s in self.seed_slots:
+            given.append(seeds[s])
+        out = self._backward_fn(*given)
+        return (out,) if len(self.picks) == 1 else out
+
+    def stale(self) -> bool:
+        """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
+        for cls, fwd, vjp in self.rules:
+            if cls.vjp is not vjp or cls.forward is not fwd:
+                return True
+        return False
 
     # -- the symbolic run -------------------------------------------------------------------------
-    def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: _Recorder) -> list:
+    def _leaves(self, graph: Any, runner: Any, args: tuple, xp: Any, rec: Recorder) -> list:
         """A Sym for each leaf: a<i> for argument i, p<k> for the k-th parameter (the user's names go
         in the header's comments only)."""
         values: list = [None] * graph.size
@@ -196,11 +136,11 @@ class Compiled(CompiledCalls):
             sym.const = True
         return values
 
-    def _forward(self, graph: Any, values: list, rec: _Recorder) -> int:
+    def _forward(self, graph: Any, values: list, rec: Recorder) -> int:
         """Run each node's forward on Syms; returns how many lines the forward pass has."""
         self.node_outputs: dict = {}
         for k, node in enumerate(graph.nodes):
-            rec.group, rec.label = ("forward", k), _shown(node.prim)
+            rec.group, rec.label = ("forward", k), label_of(node.prim)
             ins = [values[s] for s in node.inputs]
             mark = len(rec.lines)
             try:
@@ -235,13 +175,12 @@ class Compiled(CompiledCalls):
 
     # -- the source -------------------------------------------------------------------------------
     def _generate(self, graph: Any, values: list, fwd: list, bwd: list, grads: list, steps: list,
-                  seeds: dict) -> str:
-        returned = [grads[s] for s in self.grad_slots]
-        bwd = _live(bwd, set(map(id, returned)))
+                  seeds: dict, returned: list) -> str:
+        bwd = live(bwd, set(map(id, returned)))
         reads = {id(a): a for line in bwd for a in line.syms()
                  if not a.const and (a.line is None or a.line.group[0] == "forward")}
         seed_ids = {id(seeds[s]) for s in self.seed_slots}
-        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+        outs = graph.out_slots
         # an output that is a leaf (an argument, a parameter, a tensor closed over) is in place already
         self.forward_slots = [s for s in dict.fromkeys(outs) if s not in graph.leaves]
         made = len(self.forward_slots)
@@ -253,7 +192,7 @@ class Compiled(CompiledCalls):
                 self.forward_slots.append(s)
                 kept.add(s)
         self.forward_slots[made:] = sorted(self.forward_slots[made:])
-        fwd = _live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
+        fwd = live(fwd, {id(values[s]) for s in self.forward_slots}, keep_opaque=True)
         order = {a[2]: i for i, a in enumerate(self.arguments)}  # leaves as forward takes them, then the rest
         self.read_slots = sorted((s for s in dict.fromkeys(by_id.get(i) for i in reads) if s is not None
                                   and id(values[s]) not in seed_ids), key=lambda s: (order.get(s, len(order)), s))
@@ -266,9 +205,11 @@ class Compiled(CompiledCalls):
         lines += self._body(fwd, [values[s] for s in self.forward_slots])
         names = [values[s].name for s in self.read_slots] + [seeds[s].name for s in self.seed_slots]
         lines += ["", f"def backward({', '.join(names)}):"]
-        aliases = [f"    g_{values[s].name} = {g.name}" for s, g in zip(self.grad_slots, returned)
-                   if g.name != "g_" + values[s].name]  # another slot's gradient too (Add passes it on)
-        body = self._body(bwd, returned, aliases, ["g_" + values[s].name for s in self.grad_slots])
+        flowed = [s is not None and grads[s] is not None for s in self.picks]
+        aliases = list(dict.fromkeys(f"    g_{values[s].name} = {g.name}" for s, g, f in zip(self.picks, returned, flowed)
+                                     if f and g.name != "g_" + values[s].name))  # another slot's too (Add passes it on)
+        shown = ["g_" + values[s].name if f else g.name for s, g, f in zip(self.picks, returned, flowed)]
+        body = self._body(bwd, returned, aliases, shown)
         return "\n".join(lines + body) + "\n"
 
     def _name_values(self, values: list, fwd: list, bwd: list, grads: list, steps: list, seeds: dict,
@@ -286,10 +227,9 @@ class Compiled(CompiledCalls):
                     and not sym.const):
                 self._inline.add(id(sym))
         constants: dict = {}
-        for line in live:
-            for a in line.syms():
-                if a.const and a.name is None:
-                    self._name_constant(a, constants)
+        for a in [a for line in live for a in line.syms()] + returned:  # (zeros are returned as they are)
+            if a.const and a.name is None:
+                self._name_constant(a, constants)
         for sym, k in [(s, k) for line in fwd for s in line.targets if s is not None
                        and (k := self.node_outputs.get(id(s))) is not None]:
             sym.name = self._fresh(f"t{k + 1}")
@@ -402,35 +342,3 @@ class Compiled(CompiledCalls):
         name = self._fresh("k")  # anything else: a value in the namespace
         self.namespace[name] = a
         return name
-
-
-def _live(lines: list, roots: set, keep_opaque: bool = False) -> list:
-    """The lines a root depends on, in order (dead code elimination on straight-line code)."""
-    live, kept = set(roots), []
-    for line in reversed(lines):
-        if line.targets and all(t is not None and t.const for t in line.targets):
-            continue  # a constant: a value in the namespace, computed once
-        if any(t is not None and id(t) in live for t in line.targets) or (keep_opaque and line.opaque):
-            kept.append(line)
-            live.update(id(a) for a in line.syms())
-    return kept[::-1]
-
-
-def compiled(graph: Any, runner: Any, args: tuple, xp: Any, positions: Any, weight_inputs: tuple,
-             release: bool) -> Compiled:
-    """The code compiled for this graph and these wanted gradients, made on the first call.
-    ``release``: a large graph, whose forward keeps only what backward reads (see the docstring)."""
-    key = ("compiled", positions, weight_inputs)
-    code = graph.cache.get(key)
-    if code is None or code.stale():
-        inputs = graph.input_slots
-        wanted = [inputs[p] for p in ((positions,) if isinstance(positions, int) else positions or ())
-                  if p in inputs] + [inputs[p] for p in weight_inputs if p in inputs]
-        if runner.weights is not None:
-            wanted += [graph.param_slots[id(w)] for w in runner.weights if id(w) in graph.param_slots]
-        outs = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
-        seed_slots = list(dict.fromkeys(outs[:1] if runner.has_aux else outs))
-        requires = runner._work_out_requires(graph, positions, weight_inputs)  # the gradients that are needed
-        code = graph.cache[key] = Compiled(graph, runner, args, xp, list(dict.fromkeys(wanted)),
-                                           requires, seed_slots, release)
-    return code

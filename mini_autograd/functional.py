@@ -9,7 +9,8 @@ from typing import Any
 
 from . import tape as _tape
 from .jacobians import jacfwd, jacrev, jvp_runner  # jacfwd, jacrev: MindSpore's functional API is one namespace
-from .runner import ALL_INPUTS, GradRunner
+from .runner import GradRunner
+from .spec import ALL_INPUTS, positions_of
 from .tensors import Parameter, Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, check_weights, first_output
 
@@ -86,7 +87,7 @@ def _check_aux(runner: GradRunner, value: Any) -> None:
 
 def _ids(runner: GradRunner, args: tuple, grads: Any) -> Any:
     """``return_ids``: every gradient as (its input's position, gradient) or (its parameter's name, gradient)."""
-    positions = runner._positions(args)
+    positions = positions_of(runner, args)
     ids: list = list((positions,) if isinstance(positions, int) else positions or ())
     ids += [w.name for w in runner.weights or ()]
     tagged = iter(ids)

@@ -1,17 +1,21 @@
-"""The Graph (a frozen tape, in both modes) and GRAPH_MODE: traced once per input signature, then compiled.
+"""GRAPH_MODE: a network traced once per input signature (the finished tape is its Graph), then the code
+compiled from it (compile.py) called for every call: ``call``.
 
 Tracing runs ``construct`` once while recording (a Python ``if`` on a tensor's value is refused). A
-runner keeps at most CACHE_SIZE graphs (LRU), each with the Plan its later calls follow; CompiledCalls
-calls the code compile.py made, refilling inputs and parameters. A Python number argument is a
-constant of its graph, as in MindSpore: another value is another graph.
+runner keeps at most CACHE_SIZE graphs (LRU, GraphCache). A Python number argument is a constant of
+its graph, as in MindSpore: another value is another graph.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any
 
-from .tape import Tape
+from . import context as _context
+from . import memory
+from .compile import Compiled
+from .spec import given_sens, seeds
 from .tensors import Parameter, Tensor
+from .trace import Call
 
 # Graphs one runner keeps (one per input signature). Past it the least recently used is dropped and
 # traced again if it comes back: a long session with ever new shapes holds at most this many.
@@ -60,36 +64,10 @@ def signature(args: tuple, extra: tuple) -> tuple | None:
     return tuple(key) + extra
 
 
-class Graph:
-    """A finished tape, frozen: the middle of the chain Tape (recording) -> Graph -> Trace, in both
-    modes. Nodes, leaves, where the outputs are, the slots of the inputs and parameters, and the
-    constants' slots (``constants`` keep their values; the other values come from each replay).
-    PYNATIVE_MODE makes one per call and reads its values off the tape, so making one only takes
-    what the tape already holds; GRAPH_MODE keeps it per input signature and replays it."""
-
-    __slots__ = ("nodes", "size", "constants", "scopes", "outputs", "leaves", "input_slots", "param_slots",
-                 "cache", "nbytes", "captured", "tree")
-
-    def __init__(self, tape: Tape, outputs: Any, tree: Any = None) -> None:
-        self.nodes = tape.nodes
-        self.size = len(tape.values)
-        self.leaves = tape.leaves  # slot -> Leaf (its role: input, parameter or constant)
-        self.scopes = tape.scopes
-        self.outputs = outputs  # a slot, or a tuple of slots for a network returning a tuple
-        self.tree = tree  # how the outputs nest, when they do (returned.output_tree); None when flat
-        self.input_slots = tape.inputs  # input position -> slot
-        self.param_slots = tape.params  # id(parameter) -> slot
-        self.constants = tape.constants  # (slot, value)
-        # the Tensors construct read from outside while GRAPH_MODE traced (GraphCache keys on them)
-        self.captured = tape.captured
-        self.nbytes = tape.nbytes  # what the nodes' outputs hold, the same on every replay
-        self.cache: dict = {}  # what the runner works out once from a static graph (runner.GradRunner)
-
-
 class GraphCache(OrderedDict):
     """One runner's graphs by key, the least recently used first, at most CACHE_SIZE. The key is the
     call's signature, plus which arguments are Tensors a kept graph captured (construct read them
-    from outside, as constants: ``Graph.captured``), and which tensor each is. Such a call is traced
+    from outside, as constants: ``Tape.captured``), and which tensor each is. Such a call is traced
     for itself: the graph where y is the captured c reads one tensor twice, the graph for another y two."""
 
     def __init__(self, fn: Any) -> None:
@@ -102,7 +80,7 @@ class GraphCache(OrderedDict):
         # id -> Tensor captured by a kept graph; holding them keeps their ids from being reused
         self.captured: dict = {}
 
-    def find(self, args: tuple, device: str) -> tuple[Graph | None, tuple | None]:
+    def find(self, args: tuple, device: str) -> tuple[Any, tuple | None]:
         """The graph kept for this call, or None, and the call's signature (None: not to be kept)."""
         if self.seen[0] != structure or self.seen[1] != training or self.seen[2] != Parameter.reshaped:
             self.look_again()
@@ -112,7 +90,7 @@ class GraphCache(OrderedDict):
         key = self._key(base, args) if self.captured else base
         graph = self.get(key)
         if graph is not None and graph is not self.newest:  # already the most recent: nothing to move
-            self.move_to_end(key)  # (hashing the key again cost 0.3 us of the document's example, 2%)
+            self.move_to_end(key)
             self.newest = graph
         return graph, base
 
@@ -121,7 +99,7 @@ class GraphCache(OrderedDict):
         same = tuple([(i, id(a)) for i, a in enumerate(args) if id(a) in self.captured])
         return base + (("captured", same),) if same else base
 
-    def keep(self, base: tuple | None, args: tuple, graph: Graph) -> None:
+    def keep(self, base: tuple | None, args: tuple, graph: Any) -> None:
         """Keep a graph just traced, under the key its captured tensors give this call."""
         if base is None:
             return
@@ -163,73 +141,34 @@ class GraphCache(OrderedDict):
         self.seen = (structure, training, Parameter.reshaped)
 
 
-class CompiledCalls:
-    """What the runner calls on every GRAPH_MODE call of a compiled graph (compile.Compiled makes the
-    code and the fields these read): its forward and backward, their arguments gathered."""
-
-    def forward(self, args: tuple) -> list:
-        """The values by slot for this call: leaves, outputs and what backward reads (the rest: Unread)."""
-        # Plain loops, not comprehensions or map: on Python 3.11 they cost half as much here (0.25 us
-        # against 0.45-0.9 us to gather the document's example's arguments; its NumPy takes 14 us).
-        values, data = self.template.copy(), []
-        for i, s in self._inputs:
-            values[s] = a = args[i]._data
-            data.append(a)
-        for p, s in self._params:
-            values[s] = a = p._data
-            data.append(a)
-        out = self._forward_fn(*data)
-        if len(self.forward_slots) == 1:
-            values[self.forward_slots[0]] = out
-        else:
-            for s, v in zip(self.forward_slots, out):
-                values[s] = v
-        return values
-
-    def backward(self, values: list, seeds: dict) -> list:
-        """The gradients by slot (only those asked for); ``values`` as forward() made them."""
-        grads = self._none.copy()
-        for s, g in zip(self.grad_slots, self.returned(values, seeds)):
-            grads[s] = g
-        return grads
-
-    def returned(self, values: list, seeds: dict) -> tuple:
-        """The gradients at ``grad_slots``, in that order (the runner's replay places them itself)."""
-        given = []  # a plain loop: 0.4 us against 0.7 us for comprehensions or map (see forward)
-        for s in self.read_slots:
-            given.append(values[s])
-        for s in self.seed_slots:
-            given.append(seeds[s])
-        out = self._backward_fn(*given)
-        return (out,) if len(self.grad_slots) == 1 else out
-
-    def stale(self) -> bool:
-        """Whether a primitive's forward or vjp was swapped since the code was made (override_vjp)."""
-        for cls, fwd, vjp in self.rules:  # a loop, not any(generator): asked on every GRAPH_MODE call
-            if cls.vjp is not vjp or cls.forward is not fwd:
-                return True
-        return False
+def call(runner: Any, spec: Any, xp: Any, args: tuple, sens: Any) -> tuple[Any, tuple, Call]:
+    """GRAPH_MODE's call: the graph kept for this signature (traced now if there is none) and the code
+    compiled from it, which seeds, sweeps and picks the gradients (``runner.graph_code`` shows it)."""
+    graph, base = runner.graphs.find(args, _context._settings["device_target"])
+    replayed = graph is not None
+    if graph is None:
+        graph = runner.record(args, tracing=True)
+        graph.values = graph.tensors = graph.slot_of = graph.originals = None  # traced: let the values go
+        runner.graphs.keep(base, args, graph)
+    code = compiled(graph, runner, spec, args, xp, sens is None)
+    runner.graph_code = code.source
+    values = code.forward(args)
+    outputs = [Tensor._make(values[s], xp) for s in code.out_slots]
+    seed = code.seeds
+    if sens is not None:
+        given = given_sens(runner, xp, outputs, sens, isinstance(graph.outputs, tuple))
+        seed = seeds(xp, code.out_slots, [s._data for s in given])
+    grads = tuple([Tensor._make(g, xp) for g in code.backward(values, seed)])
+    return runner.value(graph, outputs), grads, Call(runner, graph, values, seed, _context.GRAPH_MODE, replayed, xp,
+                                                     code.requires, spec.labels, code.picks)
 
 
-class Plan:
-    """What every call of one traced graph shares, taken from its first complete call (a runner.Call).
-    A graph is kept per input signature, and the signature fixes which arguments are Tensors, their
-    backend and which are weights: positions, their checks, the layout, the slots, the seeds and
-    requires hold for every later call of the graph (runner.GradRunner._replay)."""
-
-    __slots__ = ("code", "xp", "is_tuple", "out_slots", "sens_fill", "seeds", "requires", "labels", "where",
-                 "layout", "picks", "zeros")
-
-    def __init__(self, code: Any, call: Any, is_tuple: bool, out_slots: tuple, default_sens: bool,
-                 sens_fill: float, layout: Any) -> None:
-        self.code, self.xp, self.is_tuple, self.out_slots = code, call.xp, is_tuple, out_slots
-        self.sens_fill, self.requires = sens_fill, call.requires
-        self.seeds = call.seeds if default_sens else None  # the default sensitivity's, kept: never changed in place
-        self.labels, self.where, self.layout = call.labels, call._where, layout
-        # each returned gradient: its index among the code's results (picks), or None, and then the
-        # tensor whose zeros stand for it (zeros: an input, by position, or a weight)
-        at = {s: k for k, s in enumerate(code.grad_slots)}
-        wanted, weights = call._where[0], call.runner.weights or ()
-        likes = [(lambda args, i=i: args[i]) for i in wanted] + [(lambda args, w=w: w) for w in weights]
-        self.picks = [at.get(s) for s in call.slots]
-        self.zeros = likes
+def compiled(graph: Any, runner: Any, spec: Any, args: tuple, xp: Any, default_sens: bool) -> Compiled:
+    """The code compiled for this graph and this call spec, made on the first call (again when a rule
+    it came from was swapped). A large graph's forward keeps only what backward reads."""
+    key = ("compiled", spec.positions, spec.weight_inputs, runner.sens_fill if default_sens else None)
+    code = graph.cache.get(key)
+    if code is None or code.stale():
+        code = graph.cache[key] = Compiled(graph, runner, spec, args, xp, default_sens,
+                                           graph.nbytes > memory.RELEASE_ABOVE_BYTES)
+    return code

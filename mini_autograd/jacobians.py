@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .ops.array_ops import RESHAPE, STACK, TRANSPOSE
-from .runner import ALL_INPUTS, GradRunner, arg_names, check_arity
+from .runner import GradRunner
+from .spec import ALL_INPUTS, arg_names, check_arity
 from .tensors import Tensor
 from .transforms import aux_of, check_bool, check_fn, check_positions, check_tensors, first_output
 

@@ -3,7 +3,7 @@
 Recording order is already a topological order, so backward.py walks the nodes in reverse with a
 plain loop. Tensors are numbered by *slot*, in the order the tape first meets them; a slot's value
 is the array the tensor held. Leaves (inputs, parameters, constants) are marked as such. A finished
-tape is frozen into a Graph (graph_mode.py), which GRAPH_MODE keeps and replays.
+tape is the call's Graph (``Tape.finish``), which GRAPH_MODE keeps and compiles.
 """
 from __future__ import annotations
 
@@ -38,19 +38,16 @@ class Leaf:
         self.param = param
 
 
-# The leaves of the first inputs, shared by every tape (a Leaf is never changed): making two of them
-# per call was 0.4 us of the document's example in PYNATIVE_MODE.
-_INPUT_LEAVES = [Leaf("input", i) for i in range(16)]
-
-
-NO_ATTRS: dict = {}  # the attributes of a primitive called without any (never changed)
-
-
 class Tape:
-    """Nodes in recording order, the value of every slot, and which slots are leaves."""
+    """Nodes in recording order, the value of every slot, and which slots are leaves.
 
-    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "inputs", "params",
-                 "constants", "nbytes", "originals", "captured")
+    A finished tape is the call's Graph (``finish``): the same object, with where its outputs are.
+    PYNATIVE_MODE sweeps it and lets it go; GRAPH_MODE keeps it per input signature (without its
+    values) and compiles it (compile.py)."""
+
+    __slots__ = ("nodes", "values", "leaves", "scopes", "scope", "tensors", "slot_of", "input_slots",
+                 "param_slots", "constants", "nbytes", "originals", "captured", "outputs", "out_slots", "tree",
+                 "size", "cache")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -60,81 +57,74 @@ class Tape:
         self.scope = 0
         self.tensors: list = []  # keeps recorded Tensors alive, so that their ids stay unique
         self.slot_of: dict[int, int] = {}  # id(tensor) -> slot
-        self.inputs: dict[int, int] = {}  # input position -> slot
-        self.params: dict[int, int] = {}  # id(parameter) -> slot
+        self.input_slots: dict[int, int] = {}  # input position -> slot
+        self.param_slots: dict[int, int] = {}  # id(parameter) -> slot
         self.constants: list = []  # (slot, value): kept by a GRAPH_MODE graph, the same on every replay
         # GRAPH_MODE's trace: id(argument as the caller passed it) -> its input slot, and the Tensors
         # construct read from outside (graph_mode.GraphCache keys on them); None when not tracing
         self.originals: dict | None = None
         self.captured: list = []
         self.nbytes = 0  # what the nodes' outputs hold
+        # set by finish: the output slot (or a tuple of them), how they nest (returned.output_tree; None
+        # when flat), the number of slots, and what a runner works out once for a kept graph
+        self.outputs: Any = None
+        self.out_slots: tuple = ()  # the same as a tuple
+        self.tree: Any = None
+        self.size = 0
+        self.cache: dict = {}
 
     def add_input(self, tensor: Tensor, index: int) -> int:
-        # _new_slot written out: called for every input of every call (0.15 us each)
-        slot = self.inputs[index] = len(self.values)
+        slot = self.input_slots[index] = self.slot_of[id(tensor)] = len(self.values)
         self.values.append(tensor._data)
         self.tensors.append(tensor)
-        self.slot_of[id(tensor)] = slot
-        self.leaves[slot] = _INPUT_LEAVES[index] if index < len(_INPUT_LEAVES) else Leaf("input", index)
+        self.leaves[slot] = Leaf("input", index)
         return slot
 
     def slot(self, tensor: Tensor) -> int:
         """The tensor's slot; a tensor met for the first time is a parameter or a constant leaf."""
         slot = self.slot_of.get(id(tensor))
-        if slot is None:
-            if isinstance(tensor, Parameter):
-                # (positional: a keyword argument to a class call costs a dict, 1k instructions per parameter)
-                slot = self.params[id(tensor)] = self._new_slot(tensor, Leaf("parameter", -1, tensor))
-            else:
-                if self.originals is not None:  # GRAPH_MODE traces with each argument in a fresh Tensor
-                    self.captured.append(tensor)
-                    slot = self.originals.get(id(tensor))
-                    if slot is not None:  # the argument itself, read from outside: one tensor, as PYNATIVE
-                        self.tensors.append(tensor)
-                        self.slot_of[id(tensor)] = slot
-                        return slot
-                slot = self._new_slot(tensor, Leaf("constant"))
-                self.constants.append((slot, tensor._data))
+        if slot is not None:
+            return slot
+        if isinstance(tensor, Parameter):
+            slot = self.param_slots[id(tensor)] = self._new_slot(tensor)
+            self.leaves[slot] = Leaf("parameter", -1, tensor)
+            return slot
+        if self.originals is not None:  # GRAPH_MODE traces with each argument in a fresh Tensor
+            self.captured.append(tensor)
+            slot = self.originals.get(id(tensor))
+            if slot is not None:  # the argument itself, read from outside: one tensor, as PYNATIVE
+                self.tensors.append(tensor)
+                self.slot_of[id(tensor)] = slot
+                return slot
+        slot = self._new_slot(tensor)
+        self.leaves[slot] = Leaf("constant")
+        self.constants.append((slot, tensor._data))
         return slot
 
-    def _new_slot(self, tensor: Tensor, leaf: Leaf | None) -> int:
+    def _new_slot(self, tensor: Tensor) -> int:
         slot = len(self.values)
         self.values.append(tensor._data)
         self.tensors.append(tensor)
         self.slot_of[id(tensor)] = slot
-        if leaf is not None:
-            self.leaves[slot] = leaf
         return slot
 
     def record(self, prim: Any, attrs: dict, inputs: tuple, output: Tensor) -> None:
-        # The slot of each input. map rather than a comprehension: on Python 3.11 a comprehension is a
-        # function call of its own, and this line runs once per operation recorded.
+        """Append the Node ``output = prim.forward(*inputs, **attrs)``."""
         in_slots = tuple(map(self.slot_of.get, map(id, inputs)))
-        if None in in_slots:  # a parameter or constant met for the first time
+        if None in in_slots:  # a parameter or a constant met for the first time
             in_slots = tuple([self.slot(t) for t in inputs])
-        out = len(self.values)
-        self.nbytes += output._data.nbytes
+        slot_of = self.slot_of
+        out = slot_of[id(output)] = len(self.values)
         self.values.append(output._data)
         self.tensors.append(output)
-        self.slot_of[id(output)] = out
+        self.nbytes += output._data.nbytes
         self.nodes.append(Node(prim, attrs, in_slots, out, self.scope))
 
-    def record2(self, prim: Any, x: Tensor, y: Tensor, output: Tensor) -> None:
-        """``record`` for the two-input primitives without attributes (ops/primitive.apply2), written
-        out with no map or tuple to build: 0.8 us per operation recorded against record's 1.8 us
-        (timeit on this loaded 2-core machine; the document's example records two)."""
-        slot_of = self.slot_of
-        sx, sy = slot_of.get(id(x)), slot_of.get(id(y))
-        if sx is None:
-            sx = self.slot(x)
-        if sy is None:
-            sy = self.slot(y)
-        out = len(self.values)
-        self.nbytes += output._data.nbytes
-        self.values.append(output._data)
-        self.tensors.append(output)
-        slot_of[id(output)] = out
-        self.nodes.append(Node(prim, NO_ATTRS, (sx, sy), out, self.scope))
+    def finish(self, outputs: Any, tree: Any = None) -> Tape:
+        """The recording is over: the tape is the call's Graph, its outputs at ``outputs``."""
+        self.outputs, self.tree, self.size = outputs, tree, len(self.values)
+        self.out_slots = outputs if isinstance(outputs, tuple) else (outputs,)
+        return self
 
     def enter(self, cell: Any) -> int:
         """Open a scope for a Cell's construct, so viz can draw (and collapse) it as one box; returns
@@ -182,9 +172,6 @@ class NestedTape(Tape):
         Tape.record(self, prim, attrs, inputs, output)
         self.outer.record(prim, attrs, inputs, output)
 
-    def record2(self, prim: Any, x: Tensor, y: Tensor, output: Tensor) -> None:
-        Tape.record2(self, prim, x, y, output)
-        self.outer.record2(prim, x, y, output)
 
 
 # What this thread is recording (``state.active``, ``state.tracing``): defined in context.py, below

@@ -47,10 +47,8 @@ class Tensor:
 
     @staticmethod
     def _make(array: Any, backend: Any) -> "Tensor":
-        """Wrap a backend array without copying or checking (the primitives' fast path). A
-        staticmethod calling a module-level ``_new``: no class to bind and no ``object.__new__``
-        lookup, 0.6k of its 2.6k instructions (callgrind), and the document's example in
-        PYNATIVE_MODE makes six per call."""
+        """Wrap a backend array without copying or checking (the primitives' fast path; why it is
+        written this way: benchmarks/NOTES.md)."""
         t = _new(Tensor)
         t._data = array
         t._backend = backend

@@ -2,18 +2,19 @@
 
 Last of the chain Tape (recording) -> Graph (frozen) -> Trace: every tensor of the Graph (role, name,
 shape, dtype, value and gradient as NumPy arrays), every node, the sensitivity, the backward steps
-and the returned gradients. ``build`` makes it from a runner.Call on first access, so a call that
+and the returned gradients. ``build`` makes it from a Call (what a runner's call kept) on first access, so a call that
 nobody inspects pays nothing for it.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import context as _context
-from .backward import backward
+from .backward import Steps, backward
 from .dtype import from_numpy
 from .memory import recompute
 from .tape import BackwardPass
@@ -88,9 +89,36 @@ class Trace:
         raise KeyError(f"no tensor named {name!r} in this trace; names: {[t.name for t in self.tensors if t.name]}")
 
 
-# A weak reference to what the most recent call kept (runner.Call): its transform holds it, so
+class Call:
+    """What one gradient call kept, for its Trace (built only when someone asks for it): the graph
+    (a finished tape) and the value of each of its slots, the seeds, the mode, whether a GRAPH_MODE
+    graph was replayed, the backend, which slots required a gradient (None: all), and each returned
+    gradient's label and slot (None: not in the graph), in returned_layout's order."""
+
+    __slots__ = ("runner", "graph", "values", "seeds", "mode", "replayed", "xp", "requires", "labels", "slots",
+                 "_trace", "__weakref__")
+
+    def __init__(self, runner: Any, graph: Any, values: list, seeds: dict, mode: int, replayed: bool,
+                 xp: Any, requires: list | None, labels: list, slots: list) -> None:
+        self.runner, self.graph, self.values, self.seeds = runner, graph, values, seeds
+        self.mode, self.replayed, self.xp, self.requires = mode, replayed, xp, requires
+        self.labels, self.slots = labels, slots
+        self._trace: Trace | None = None
+
+    def trace(self) -> Trace:
+        if self._trace is None:
+            self._trace = build(self)
+        return self._trace
+
+
+# A weak reference to what the most recent call kept (a Call): its transform holds it, so
 # deleting the transform (and the network and inputs) lets all of it go, Trace included.
 _last: Any = None
+
+
+def remember(call: Call) -> None:
+    global _last
+    _last = weakref.ref(call)
 
 
 def last_trace() -> Trace | None:
@@ -102,15 +130,15 @@ def last_trace() -> Trace | None:
 
 
 
-def build(call: Any) -> Trace:
-    """The Trace of a runner.Call: its values (computed again where a large call let them go,
+def build(call: Call) -> Trace:
+    """The Trace of a Call: its values (computed again where a large call let them go,
     memory.py), the sweep run again keeping every step (same arrays in, same gradients out), and
     every tensor and node described as plain data."""
     graph, xp, runner = call.graph, call.xp, call.runner
     values = recompute(xp, graph.nodes, call.values)
-    steps: list = []
-    grads = backward(xp, graph.nodes, values, call.seeds, steps, call.requires)
-    out_slots = graph.outputs if isinstance(graph.outputs, tuple) else (graph.outputs,)
+    steps = Steps(graph.nodes)
+    grads = steps.every_gradient(backward(xp, graph.nodes, values, call.seeds, call.requires, steps))
+    out_slots = graph.out_slots
     host = xp.to_numpy
     producer = {n.output: k for k, n in enumerate(graph.nodes)}
     returned = list(zip(call.labels, call.slots))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .runner import ALL_INPUTS, GradRunner
+from .runner import GradRunner
+from .spec import ALL_INPUTS
 from .tensors import Parameter, ParameterTuple, Tensor
 
 

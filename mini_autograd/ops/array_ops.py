@@ -69,7 +69,7 @@ class ReduceSum(_Reduce):
         return xp.sum(x, axis, self.keep_dims)
 
     # d(sum_i x_i)/dx_j = 1
-    def vjp(self, xp, dout, out, x, axis):
+    def vjp(self, xp, dout, out, x, axis, needs):
         return (self._spread(xp, dout, x, axis),)
 
 
@@ -84,7 +84,7 @@ class ReduceMean(_Reduce):
         return xp.div(xp.sum(x, axis, self.keep_dims), xp.full((), count, x.dtype))
 
     # d(mean_i x_i)/dx_j = 1/n   (divided before spreading: n-fold less work)
-    def vjp(self, xp, dout, out, x, axis):
+    def vjp(self, xp, dout, out, x, axis, needs):
         count = int(np.prod([x.shape[i] for i in axis], dtype=np.int64))
         return (self._spread(xp, xp.div(dout, xp.full((), count, dout.dtype)), x, axis),)
 
@@ -114,7 +114,7 @@ class Reshape(Primitive):
         return xp.reshape(x, shape)
 
     # reshaping moves no values: the gradient takes the input's shape back
-    def vjp(self, xp, dout, out, x, shape):
+    def vjp(self, xp, dout, out, x, shape, needs):
         return (xp.reshape(dout, x.shape),)
 
 
@@ -134,7 +134,7 @@ class Transpose(Primitive):
         return xp.transpose(x, perm)
 
     # a permutation of axes: the gradient is permuted back by the inverse permutation
-    def vjp(self, xp, dout, out, x, perm):
+    def vjp(self, xp, dout, out, x, perm, needs):
         return (xp.transpose(dout, tuple(int(i) for i in np.argsort(perm))),)
 
 
@@ -169,7 +169,7 @@ class BroadcastTo(Primitive):
         return xp.broadcast_to(x, shape)
 
     # each copy received its own gradient: the input's is their sum (backward.unbroadcast)
-    def vjp(self, xp, dout, out, x, shape):
+    def vjp(self, xp, dout, out, x, shape, needs):
         return (unbroadcast(xp, dout, x.shape),)
 
 
@@ -199,7 +199,7 @@ class Stack(Primitive):
         return xp.stack(*arrays)
 
     # each input is one row of the output: its gradient is that row of dout
-    def vjp(self, xp, dout, out, *arrays):
+    def vjp(self, xp, dout, out, *arrays, needs):
         return tuple(xp.take(dout, i) for i in range(len(arrays)))
 
 
@@ -221,7 +221,7 @@ class GetItem(Primitive):
         return xp.take(x, index)
 
     # the row received dout, every other row nothing: zeros stacked around dout
-    def vjp(self, xp, dout, out, x, index):
+    def vjp(self, xp, dout, out, x, index, needs):
         zero = xp.zeros(dout.shape, dout.dtype)
         return (xp.stack(*[dout if i == index else zero for i in range(x.shape[0])]),)
 

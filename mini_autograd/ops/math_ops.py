@@ -1,7 +1,8 @@
 """The elementwise primitives and MatMul: forward and vjp side by side, the derivative as a comment.
 
-``vjp(xp, dout, out, *inputs)`` receives the gradient of the output (``dout``), the output itself and
-the inputs, and returns one gradient per input, each shaped like the *broadcast* result: backward.py
+``vjp(xp, dout, out, *inputs, needs)`` receives the gradient of the output (``dout``), the output
+itself, the inputs and which inputs' gradients are needed, and returns one gradient per input (None
+where one is not needed, if it likes), each shaped like the *broadcast* result: backward.py
 sums it back to the input's shape (unbroadcast). ``xp`` is the backend (backends/numpy_backend.py).
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from .. import dtype as _dtype
 from ..tensors import Tensor
-from .primitive import _NO_ATTRS, CAST, Primitive, apply, apply2
+from .primitive import _NO_ATTRS, CAST, Primitive, apply
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -31,7 +32,7 @@ class _Binary(Primitive):
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = _promoted(x, y)
         try:
-            return apply2(self, x, y)
+            return apply(self, (x, y), _NO_ATTRS)
         except ValueError:
             try:  # say which shapes did not broadcast, in MindSpore's words
                 np.broadcast_shapes(x._data.shape, y._data.shape)
@@ -56,7 +57,7 @@ class Add(_Binary):
         return xp.add(x, y)
 
     # d(x+y)/dx = 1, d(x+y)/dy = 1
-    def vjp(self, xp, dout, out, x, y):
+    def vjp(self, xp, dout, out, x, y, needs):
         return dout, dout
 
 
@@ -68,9 +69,7 @@ class Sub(_Binary):
         return xp.sub(x, y)
 
     # d(x-y)/dx = 1, d(x-y)/dy = -1   (no negation when y's gradient is not needed: a loss's labels)
-    partial_vjp = True
-
-    def vjp(self, xp, dout, out, x, y, needs=(True, True)):
+    def vjp(self, xp, dout, out, x, y, needs):
         return dout, (xp.neg(dout) if needs[1] else None)
 
 
@@ -82,7 +81,7 @@ class Mul(_Binary):
         return xp.mul(x, y)
 
     # d(xy)/dx = y, d(xy)/dy = x
-    def vjp(self, xp, dout, out, x, y):
+    def vjp(self, xp, dout, out, x, y, needs):
         return xp.mul(dout, y), xp.mul(dout, x)
 
 
@@ -101,7 +100,7 @@ class Div(_Binary):
         return xp.div(x, y)
 
     # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2 = -out/y
-    def vjp(self, xp, dout, out, x, y):
+    def vjp(self, xp, dout, out, x, y, needs):
         dx = xp.div(dout, y)
         return dx, xp.neg(xp.mul(dx, out))
 
@@ -115,7 +114,7 @@ class Greater(_Binary):
     def forward(self, xp, x, y):
         return xp.greater(x, y)
 
-    def vjp(self, xp, dout, out, x, y):
+    def vjp(self, xp, dout, out, x, y, needs):
         return None, None
 
 
@@ -128,7 +127,7 @@ class GreaterEqual(_Binary):
     def forward(self, xp, x, y):
         return xp.greater_equal(x, y)
 
-    def vjp(self, xp, dout, out, x, y):
+    def vjp(self, xp, dout, out, x, y, needs):
         return None, None
 
 
@@ -168,7 +167,7 @@ class Neg(_Unary):
         return xp.neg(x)
 
     # d(-x)/dx = -1
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.neg(dout),)
 
 
@@ -180,7 +179,7 @@ class Square(_Unary):
         return xp.square(x)
 
     # d(x^2)/dx = 2x
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.mul(dout, xp.add(x, x)),)
 
 
@@ -192,7 +191,7 @@ class Exp(_Unary):
         return xp.exp(x)
 
     # d(e^x)/dx = e^x = out
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.mul(dout, out),)
 
 
@@ -204,7 +203,7 @@ class Log(_Unary):
         return xp.log(x)
 
     # d(log x)/dx = 1/x
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.div(dout, x),)
 
 
@@ -216,7 +215,7 @@ class Tanh(_Unary):
         return xp.tanh(x)
 
     # d(tanh x)/dx = 1 - tanh(x)^2 = 1 - out^2
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         one = xp.full((), 1, out.dtype)
         return (xp.mul(dout, xp.sub(one, xp.mul(out, out))),)
 
@@ -229,7 +228,7 @@ class Sigmoid(_Unary):
         return xp.sigmoid(x)
 
     # d(sigmoid x)/dx = sigmoid(x) (1 - sigmoid(x)) = out (1 - out)
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         one = xp.full((), 1, out.dtype)
         return (xp.mul(dout, xp.mul(out, xp.sub(one, out))),)
 
@@ -243,7 +242,7 @@ class ReLU(_Unary):
 
     # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore). out > 0 exactly where
     # x > 0, and out is the array the next layer has just read: still in the cache.
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.relu_grad(dout, out),)
 
 
@@ -261,7 +260,7 @@ class ReluGrad(Primitive):
         return xp.relu_grad(dout, out)
 
     # linear in dout with the same mask: d/d(dout) = relu_grad(g, out); a step in out: 0 almost everywhere
-    def vjp(self, xp, g, result, dout, out):
+    def vjp(self, xp, g, result, dout, out, needs):
         return xp.relu_grad(g, out), None
 
 
@@ -285,7 +284,7 @@ class Pow(Primitive):
         return xp.power(x, xp.full((), exponent, x.dtype))
 
     # d(x^p)/dx = p x^(p-1); for p = 0 it is 0 everywhere (0 * 0^-1 would be NaN at x = 0)
-    def vjp(self, xp, dout, out, x, exponent):
+    def vjp(self, xp, dout, out, x, exponent, needs):
         if exponent == 0:
             return (xp.zeros(dout.shape, dout.dtype),)
         p = xp.full((), exponent, x.dtype)
@@ -299,9 +298,6 @@ class MatMul(Primitive):
 
     name = "MatMul"
     vjp_reads = frozenset({"inputs"})
-    # 2-D inputs of one dtype: dx = dout B^T has x's shape and dtype (dout has the output's, which
-    # the sweep keeps for every float slot), and likewise dy
-    grads_exact = True
 
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False) -> None:
         for arg, value in (("transpose_a", transpose_a), ("transpose_b", transpose_b)):
@@ -317,7 +313,7 @@ class MatMul(Primitive):
                 and x._data.shape[0 if self.transpose_a else 1] == y._data.shape[1 if self.transpose_b else 0]
                 and x._data.dtype == y._data.dtype):
             self._refuse(x, y)
-        return apply2(self, x, y)
+        return apply(self, (x, y), _NO_ATTRS)
 
     def _refuse(self, x: Any, y: Any) -> None:
         """Raise the error that says what is wrong with the inputs."""
@@ -341,9 +337,7 @@ class MatMul(Primitive):
     # then transposed back where op transposed (dx = dA^T when transpose_a).
     # The two products are the expensive part of a network's backward pass: ``needs`` skips the one
     # whose gradient nobody asked for (the data's, in a training step).
-    partial_vjp = True
-
-    def vjp(self, xp, dout, out, x, y, needs=(True, True)):
+    def vjp(self, xp, dout, out, x, y, needs):
         ta, tb = self.transpose_a, self.transpose_b
         dx = dy = None
         if needs[0]:

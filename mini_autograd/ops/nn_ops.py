@@ -34,7 +34,7 @@ class SoftmaxCrossEntropy(Primitive):
     # label row sums to 1, which MindSpore assumes: it returns softmax - labels for any labels.
     # The labels are data: MindSpore 2.10 passes them no gradient (its ForwardValueAndGrad docstring
     # example prints zeros for them), and neither do we, though -log_softmax(logits) would be theirs.
-    def vjp(self, xp, dout, out, logits, labels):
+    def vjp(self, xp, dout, out, logits, labels, needs):
         d = xp.reshape(dout, (dout.shape[0], 1))
         return xp.mul(d, xp.sub(xp.exp(xp.log_softmax(logits)), labels)), None
 
@@ -67,7 +67,7 @@ class LogSoftmax(Primitive):
 
     # out_i = x_i - log(sum_j e^x_j):  d out_i / d x_k = [i = k] - softmax_k, so
     # dx = dout - softmax * sum(dout) over the axis, softmax being exp(out)
-    def vjp(self, xp, dout, out, logits):
+    def vjp(self, xp, dout, out, logits, needs):
         last = (len(out.shape) - 1,)
         return (xp.sub(dout, xp.mul(xp.exp(out), xp.sum(dout, last, True))),)
 
@@ -93,7 +93,7 @@ class OneHot(Primitive):
         return xp.one_hot(indices, depth, dtype)
 
     # the labels are data, not something learned: no gradient
-    def vjp(self, xp, dout, out, indices, depth, dtype):
+    def vjp(self, xp, dout, out, indices, depth, dtype, needs):
         return (None,)
 
 

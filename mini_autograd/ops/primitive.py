@@ -7,6 +7,7 @@ input conversion (``Primitive.tensors``) uses it.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -22,16 +23,14 @@ _FLOAT32 = np.dtype(np.float32)
 
 class Primitive:
     """Base of every operation. Subclasses define ``forward(xp, *arrays, **attrs)`` and
-    ``vjp(xp, dout, out, *arrays, **attrs)``; ``__call__`` accepts Tensors and Python numbers."""
+    ``vjp(xp, dout, out, *arrays, needs, **attrs)`` (``needs``: a bool per input, whether its
+    gradient is wanted; a vjp may skip the work for the others and return None there).
+    ``__call__`` accepts Tensors and Python numbers."""
 
     name = "Primitive"
-    partial_vjp = False  # True when vjp accepts needs=(bool per input) and skips unneeded gradients
     # What vjp reads beyond shapes and dtypes: "inputs" and/or "out". A value no vjp reads may be let
     # go before a large network's backward pass (memory.release_unread); the Trace recomputes it.
     vjp_reads = frozenset({"inputs", "out"})
-    # True when vjp returns each gradient already in its input's shape and dtype (MatMul): the sweep
-    # then skips its unbroadcast and cast checks, 1.7k instructions per input (callgrind).
-    grads_exact = False
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None:  # ops.Primitive("MyOp"), as MindSpore's; subclasses have their name already
@@ -82,11 +81,11 @@ class Primitive:
     def forward(self, xp: Any, *arrays: Any, **attrs: Any) -> Any:
         raise NotImplementedError
 
-    def vjp(self, xp: Any, dout: Any, out: Any, *arrays: Any, **attrs: Any) -> tuple:
+    def vjp(self, xp: Any, dout: Any, out: Any, *arrays: Any, needs: tuple, **attrs: Any) -> tuple:
         raise NotImplementedError
 
 
-_NO_ATTRS: dict = _tape.NO_ATTRS  # one object: apply2 records it through Tape.record2
+_NO_ATTRS: dict = {}  # the attributes of a primitive called without any (never changed)
 
 
 def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
@@ -100,28 +99,19 @@ def _wrapped(who: str, value: int, dtype: np.dtype) -> int:
     return value - (1 << bits) if dtype.kind == "i" and value >= 1 << (bits - 1) else value
 
 
+_data = attrgetter("_data")
+
+
 def apply(prim: Primitive, inputs: tuple, attrs: dict) -> Tensor:
     """Run ``prim`` on Tensors and record it on the active tape, if any."""
     backend = inputs[0]._backend
-    if len(inputs) > 1 and inputs[-1]._backend is not backend or len(inputs) > 2:
-        _check_same_device(prim, inputs)
-    result = Tensor._make(prim.forward(backend, *[t._data for t in inputs], **attrs), backend)
+    for t in inputs:
+        if t._backend is not backend:
+            _check_same_device(prim, inputs)
+    result = Tensor._make(prim.forward(backend, *map(_data, inputs), **attrs), backend)
     tape = _tape.state.active
     if tape is not None:
         tape.record(prim, attrs, inputs, result)
-    return result
-
-
-def apply2(prim: Primitive, x: Tensor, y: Tensor) -> Tensor:
-    """``apply`` for two Tensor inputs and no per-call arguments, written out: the operators
-    (``+ - * / @``) are the most frequent calls of all."""
-    backend = x._backend
-    if y._backend is not backend:
-        _check_same_device(prim, (x, y))
-    result = Tensor._make(prim.forward(backend, x._data, y._data), backend)
-    tape = _tape.state.active
-    if tape is not None:
-        tape.record2(prim, x, y, result)
     return result
 
 
@@ -151,7 +141,7 @@ class Cast(Primitive):
     # a change of precision: the gradient is cast back to the input's dtype. For an integer input
     # that truncates toward zero, as MindSpore 2.10 does (the gradient of b in float_a * int_b is
     # int(a)); a Bool input gets none.
-    def vjp(self, xp, dout, out, x, dtype):
+    def vjp(self, xp, dout, out, x, dtype, needs):
         return (xp.cast(dout, x.dtype) if x.dtype.kind != "b" else None,)
 
 

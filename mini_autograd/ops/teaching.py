@@ -45,10 +45,9 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
     original = primitive.vjp
     me = threading.get_ident()
 
-    def adapter(self: Primitive, xp: Any, dout: Any, out: Any, *inputs: Any, needs: Any = None,
-                **attrs: Any) -> tuple:
+    def adapter(self: Primitive, xp: Any, dout: Any, out: Any, *inputs: Any, needs: tuple, **attrs: Any) -> tuple:
         if threading.get_ident() != me:  # another thread, outside the block: the rule it had
-            return original(self, xp, dout, out, *inputs, **({} if needs is None else {"needs": needs}), **attrs)
+            return original(self, xp, dout, out, *inputs, needs=needs, **attrs)
         if not hasattr(xp, "to_numpy"):  # the recorded backend (nested.py): a transform around this one
             raise RuntimeError(f"For '{name}', the overriding vjp of override_vjp computes on NumPy arrays, "
                                f"which cannot be differentiated again: a second-order (higher) gradient "
@@ -64,7 +63,7 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
                              f"gradients (one per input), but got {got}.")
         grads = []
         for i, (g, a) in enumerate(zip(sent, host)):
-            if g is None or (needs is not None and not needs[i]):
+            if g is None or not needs[i]:
                 grads.append(None)
                 continue
             g = np.asarray(g)
@@ -83,11 +82,10 @@ def override_vjp(primitive: type, vjp: Callable[..., Any]) -> Iterator[None]:
                                f"override changes {name} for the whole process, so one thread at a time "
                                f"may use it. Enter the block when the other thread has left it.")
         _owner[0], _owner[1] = me, _owner[1] + 1
-    saved = {attr: primitive.__dict__.get(attr, _MISSING) for attr in ("vjp", "vjp_reads", "grads_exact")}
+    saved = {attr: primitive.__dict__.get(attr, _MISSING) for attr in ("vjp", "vjp_reads")}
     primitive.vjp = adapter
     # The adapter may read any input, and passes neither ``out`` nor released values: keep them all.
     primitive.vjp_reads = frozenset({"inputs", "out"})
-    primitive.grads_exact = False  # what a learner's vjp returns goes through the sweep's checks
     try:
         yield
     finally:

@@ -29,7 +29,7 @@ class Sin(_FloatUnary):
         return xp.sin(x)
 
     # d(sin x)/dx = cos x
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.mul(dout, xp.cos(x)),)
 
 
@@ -41,7 +41,7 @@ class Cos(_FloatUnary):
         return xp.cos(x)
 
     # d(cos x)/dx = -sin x
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.neg(xp.mul(dout, xp.sin(x))),)
 
 
@@ -55,7 +55,7 @@ class Softplus(_FloatUnary):
         return xp.softplus(x)
 
     # d(log(1 + e^x))/dx = e^x / (1 + e^x) = sigmoid(x)
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (xp.mul(dout, xp.sigmoid(x)),)
 
 
@@ -70,7 +70,7 @@ class StopGradient(_Unary):
         return xp.cast(x, x.dtype)  # a copy of the value (the map kernel on the GPU)
 
     # d(stop_gradient x)/dx is taken to be 0: no gradient to x
-    def vjp(self, xp, dout, out, x):
+    def vjp(self, xp, dout, out, x, needs):
         return (None,)
 
 
