@@ -12,7 +12,7 @@ import common  # noqa: F401  (puts the repository on sys.path)
 
 import mini_autograd  # noqa: E402
 from mini_autograd import ParameterTuple, context, nn  # noqa: E402
-from tests import document_code as doc  # noqa: E402
+from tests.support import document_code as doc  # noqa: E402
 
 _INLINE = ("<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>")
 PACKAGE = str(Path(mini_autograd.__file__).parent)

@@ -20,7 +20,7 @@ from common import ALLOCATOR, compare, mlp
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
 from mini_autograd.backends.numpy_backend import matmul  # noqa: E402
-from tests import document_code as doc  # noqa: E402
+from tests.support import document_code as doc  # noqa: E402
 
 
 def with_peers(fns: dict, make_peers, number: int) -> dict:

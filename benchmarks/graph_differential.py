@@ -1,5 +1,5 @@
 """The differential test of GRAPH_MODE at scale (issue 21): random programs with hostile names
-(tests/graph_programs.py), each run in PYNATIVE_MODE and GRAPH_MODE (traced, then replayed; equal
+(tests/support/graph_programs.py), each run in PYNATIVE_MODE and GRAPH_MODE (traced, then replayed; equal
 bit for bit) and checked against float64 central differences. `make test` runs a fixed-seed slice;
 here the seeds are fresh on every run, and the first seed is printed so a failure can be rerun.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from common import ROOT  # noqa: F401  (puts the repository on sys.path)
 
-from tests import graph_programs  # noqa: E402
+from tests.support import graph_programs  # noqa: E402
 
 
 def run(programs: int = 5000, first: int | None = None) -> dict:

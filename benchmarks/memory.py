@@ -11,7 +11,7 @@ from common import mlp
 
 import mini_autograd as ma  # noqa: E402
 from mini_autograd import ParameterTuple, Tensor, context, nn  # noqa: E402
-from tests import document_code as doc  # noqa: E402
+from tests.support import document_code as doc  # noqa: E402
 
 
 def growth(calls: int = 10_000, mode: int = context.PYNATIVE_MODE) -> dict:

@@ -1,6 +1,6 @@
 """Reliability figures: threads and a long GRAPH_MODE session.
 
-- 4 threads x 1,500 calls, each thread with its own ForwardValueAndGrad (tests/test_threads.py's
+- 4 threads x 1,500 calls, each thread with its own ForwardValueAndGrad (tests/engine/test_threads.py's
   hammer): errors, gradients that differ from the hand-derived ones, and seconds in all;
 - 5,000 GRAPH_MODE calls with a decaying Python-float temperature (a constant of each graph, so a
   trace per value), then 1,000 calls each with a new input shape: graphs kept (bounded by
@@ -17,7 +17,7 @@ import numpy as np
 from common import ROOT  # noqa: F401  (puts the repository on sys.path)
 
 from mini_autograd import Tensor, context, graph_mode, nn  # noqa: E402
-from tests.test_threads import CALLS, THREADS, hammer  # noqa: E402
+from tests.engine.test_threads import CALLS, THREADS, hammer  # noqa: E402
 
 
 def threads() -> dict:

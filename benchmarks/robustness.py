@@ -24,9 +24,9 @@ def run() -> dict:
         """A pytest plugin: wraps the checking helpers of the test modules once they are imported."""
 
         def pytest_collection_modifyitems(self, items):
-            import tests.test_errors as errors
-            import tests.test_viz_security as security
-            import tests.test_vjp as vjp
+            import tests.engine.test_errors as errors
+            import tests.viz.test_viz_security as security
+            import tests.engine.test_vjp as vjp
 
             def counted(module, name, key):
                 inner = getattr(module, name)
@@ -56,16 +56,16 @@ def run() -> dict:
                 counts["failed: " + module] += 1
                 failures.append(f"{report.nodeid} ({report.when}): {str(report.longrepr).splitlines()[-1]}")
 
-    code = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests/test_vjp.py"),
-                        str(ROOT / "tests/test_errors.py"), str(ROOT / "tests/test_viz_security.py")],
+    code = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests/engine/test_vjp.py"),
+                        str(ROOT / "tests/engine/test_errors.py"), str(ROOT / "tests/viz/test_viz_security.py")],
                        plugins=[Counting()])
     return {
         "gradient examples": counts["gradient examples"],
-        "gradient failures": counts["failed: tests/test_vjp.py"],
+        "gradient failures": counts["failed: tests/engine/test_vjp.py"],
         "bad inputs checked": counts["bad inputs"],
-        "bad-input failures": counts["failed: tests/test_errors.py"],
+        "bad-input failures": counts["failed: tests/engine/test_errors.py"],
         "names rendered": counts["names rendered"],
-        "names unescaped": counts["failed: tests/test_viz_security.py"],
+        "names unescaped": counts["failed: tests/viz/test_viz_security.py"],
         "pytest exit code": int(code),
         "failures": failures,
     }

@@ -32,11 +32,11 @@ def engine_figures(allocator: str) -> dict:
 
 
 def browser_rows() -> list[str]:
-    """What a learner waits for in the page, per widget (tests/test_browser.py's timing, run here
+    """What a learner waits for in the page, per widget (tests/browser/test_browser.py's timing, run here
     where Chromium is installed): event to changed view, painted, at 1366x768."""
     browser = ROOT / "test-artifacts" / "browser_latency.json"
     if shutil.which("chromium"):
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_browser.py",
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/browser/test_browser.py",
                         "-k", "test_widget_response_in_the_page"], cwd=ROOT, check=False)
     if not browser.exists():
         return ["| in the page | not measured: no chromium (`make test` installs it) | | |"]

@@ -75,7 +75,7 @@ def to_svg(digraph: graphviz.Digraph) -> str:
 
 
 # A widget's flag toggled back, or a flow frame shown again by another widget, draws DOT text drawn
-# before: dot's 30-100 ms is the largest part of such an update in the page (tests/browser_layout.py).
+# before: dot's 30-100 ms is the largest part of such an update in the page (tests/support/browser_layout.py).
 @functools.lru_cache(maxsize=64)
 def _run_dot(dot: str, source: str, nodes: int, edges: int, timeout_s: float, hint: str) -> str:
     try:

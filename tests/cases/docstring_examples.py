@@ -1,6 +1,6 @@
 """The Examples of MindSpore 2.10's docstrings for every name we export, one block per
 ``>>>`` statement (an expression prints its repr), and what each printed: produced by
-tests/record_docstrings.py with MindSpore 2.10.0 CPU, Python 3.11.7, 2026-12-03.
+tests/support/record_docstrings.py with MindSpore 2.10.0 CPU, Python 3.11.7, 2026-12-03.
 Quoted from MindSpore's source (Apache-2.0) as test data. RECORDED as in tutorial_recorded.py.
 """
 # flake8: noqa

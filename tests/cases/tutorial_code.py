@@ -1,4 +1,4 @@
-"""The python code blocks of pages of MindSpore's documentation, as the pages have them, for test_tutorials.py (issue 24). Produced by tests/record_tutorials.py
+"""The python code blocks of pages of MindSpore's documentation, as the pages have them, for test_tutorials.py (issue 24). Produced by tests/support/record_tutorials.py
 with MindSpore 2.10.0 CPU, Python 3.11.7, 2026-12-03.
 Test data quoted from github.com/mindspore-ai/docs (Apache-2.0), each page's branch, commit and path
 under 'source'.

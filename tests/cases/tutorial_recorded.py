@@ -1,4 +1,4 @@
-"""What each code block of tutorial_code.py printed under MindSpore 2.10, for test_tutorials.py (issue 24). Produced by tests/record_tutorials.py
+"""What each code block of tutorial_code.py printed under MindSpore 2.10, for test_tutorials.py (issue 24). Produced by tests/support/record_tutorials.py
 with MindSpore 2.10.0 CPU, Python 3.11.7, 2026-12-03.
 Per page, a list per mode ("BOTH" where PYNATIVE_MODE and GRAPH_MODE printed the same): a block's
 text, or ("raises", exception type, what it printed before, message) for a block that raised.
