@@ -12,7 +12,8 @@ import numpy as np
 
 from .ops.array_ops import GET_ITEM, MEAN, MEAN_KEEP, RESHAPE, SUM, SUM_KEEP, TRANSPOSE
 from .ops.math_ops import (ADD, DIV, EQUAL, EXP, GREATER, GREATER_EQUAL, LOG, MATMUL, MUL, NEG, NOT_EQUAL, POW,
-                           RELU, SIGMOID, SQUARE, SUB, TANH)
+                           SIGMOID, SQUARE, SUB, TANH)
+from .ops.nn_ops import RELU
 from .ops.primitive import CAST
 from .ops.unary_ops import COS, SIN
 from .tensors import Tensor

@@ -12,9 +12,9 @@ from typing import Any
 
 from . import dtype as _dtype
 from .ops.array_ops import GET_ITEM, RESHAPE, STACK, SUM, SUM_KEEP, TRANSPOSE, BroadcastTo
-from .ops.math_ops import (ADD, DIV, EXP, GREATER, GREATER_EQUAL, LOG, MUL, NEG, POW, RELU, RELU_GRAD, SIGMOID,
+from .ops.math_ops import (ADD, DIV, EXP, GREATER, GREATER_EQUAL, LOG, MUL, NEG, POW, SIGMOID,
                            SQUARE, SUB, TANH, MatMul)
-from .ops.nn_ops import LOG_SOFTMAX, ONE_HOT
+from .ops.nn_ops import LOG_SOFTMAX, ONE_HOT, RELU, RELU_GRAD
 from .ops.primitive import CAST
 from .ops.unary_ops import COS, SIN, SOFTPLUS
 from .tensors import Tensor

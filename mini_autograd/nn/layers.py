@@ -7,6 +7,7 @@ from typing import Any
 from .. import dtype as mstype
 from .. import initializer
 from ..ops import math_ops as P
+from ..ops.nn_ops import RELU
 from ..tensors import Parameter, Tensor
 from .cell import Cell
 
@@ -26,7 +27,7 @@ class Sigmoid(Cell):
         return _SIGMOID(x)
 
 
-_RELU, _TANH, _SIGMOID = P.ReLU(), P.Tanh(), P.Sigmoid()
+_RELU, _TANH, _SIGMOID = RELU, P.Tanh(), P.Sigmoid()
 _ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 

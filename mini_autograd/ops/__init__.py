@@ -5,12 +5,12 @@ from ..batching import vmap
 from ..functional import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp
 from ..transforms import GradOperation
 from .array_ops import BroadcastTo, ReduceMean, ReduceSum, Reshape, Stack, Transpose
-from .math_ops import (Add, Div, Equal, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, NotEqual, Pow, ReLU,
+from .math_ops import (Add, Div, Equal, Exp, Greater, GreaterEqual, Log, MatMul, Mul, Neg, NotEqual, Pow,
                        Sigmoid, Square, Sub, Tanh)
 from .functional_ops import (add, arange, binary_cross_entropy_with_logits, broadcast_to, cast, cos, dense, div, equal, exp,
                              eye, greater, log, matmul, mean, mul, neg, ones, ones_like, pow, relu, reshape, sigmoid,
                              sin, softplus, square, stack, stop_gradient, sub, sum, tanh, transpose, zeros, zeros_like, randn)
-from .nn_ops import LogSoftmax
+from .nn_ops import LogSoftmax, ReLU
 from .primitive import Cast, Primitive
 from .teaching import override_vjp
 from .unary_ops import Cos, Sin, Softplus, StopGradient

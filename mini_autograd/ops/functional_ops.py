@@ -13,6 +13,7 @@ from .. import dtype as _dtype
 from ..tensors import Tensor
 from . import math_ops as M
 from .array_ops import MEAN, MEAN_KEEP, RESHAPE, STACK, SUM, SUM_KEEP, TRANSPOSE, BroadcastTo
+from .nn_ops import RELU
 from .primitive import CAST
 from .unary_ops import COS, SIN, SOFTPLUS, STOP_GRADIENT
 
@@ -131,7 +132,7 @@ def sigmoid(input: Any) -> Tensor:  # noqa: A002
 
 
 def relu(input: Any) -> Tensor:  # noqa: A002
-    return M.RELU(input)
+    return RELU(input)
 
 
 def softplus(input: Any, beta: int = 1, threshold: int = 20) -> Tensor:  # noqa: A002

@@ -19,10 +19,6 @@ from .primitive import _NO_ATTRS, CAST, Primitive, apply
 _FLOAT32 = np.dtype(np.float32)
 
 
-def _shape(shape: tuple) -> list:
-    return list(shape)
-
-
 # -- elementwise, two inputs, NumPy broadcasting ------------------------------------------------
 
 class _Binary(Primitive):
@@ -38,7 +34,7 @@ class _Binary(Primitive):
                 np.broadcast_shapes(x._data.shape, y._data.shape)
             except ValueError:
                 raise ValueError(f"For '{self.name}', x.shape and y.shape need to broadcast, but got "
-                                 f"x.shape {_shape(x.shape)} and y.shape {_shape(y.shape)}.") from None
+                                 f"x.shape {list(x.shape)} and y.shape {list(y.shape)}.") from None
             raise
 
 
@@ -105,30 +101,31 @@ class Div(_Binary):
         return dx, xp.neg(xp.mul(dx, out))
 
 
-class Greater(_Binary):
-    """``x > y`` as a Bool tensor. Comparisons are not differentiable: no gradient flows through them."""
+class _Comparison(_Binary):
+    """A comparison gives a Bool tensor and is not differentiable: no gradient flows through it."""
+
+    vjp_reads = frozenset()
+
+    def vjp(self, xp, dout, out, x, y, needs):
+        return None, None
+
+
+class Greater(_Comparison):
+    """``x > y`` as a Bool tensor."""
 
     name = "Greater"
-    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.greater(x, y)
 
-    def vjp(self, xp, dout, out, x, y, needs):
-        return None, None
 
-
-class GreaterEqual(_Binary):
-    """``x >= y`` as a Bool tensor; not differentiable."""
+class GreaterEqual(_Comparison):
+    """``x >= y`` as a Bool tensor."""
 
     name = "GreaterEqual"
-    vjp_reads = frozenset()
 
     def forward(self, xp, x, y):
         return xp.greater_equal(x, y)
-
-    def vjp(self, xp, dout, out, x, y, needs):
-        return None, None
 
 
 class Equal(GreaterEqual):
@@ -233,37 +230,6 @@ class Sigmoid(_Unary):
         return (xp.mul(dout, xp.mul(out, xp.sub(one, out))),)
 
 
-class ReLU(_Unary):
-    name = "ReLU"
-    vjp_reads = frozenset({"out"})
-
-    def forward(self, xp, x):
-        return xp.relu(x)
-
-    # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore). out > 0 exactly where
-    # x > 0, and out is the array the next layer has just read: still in the cache.
-    def vjp(self, xp, dout, out, x, needs):
-        return (xp.relu_grad(dout, out),)
-
-
-class ReluGrad(Primitive):
-    """ReLU's backward as a primitive of its own: ``dout`` where ReLU's output ``out`` is > 0, else 0.
-    A recorded backward pass (higher order, recorded_backend.py) runs it, so it needs a vjp too."""
-
-    name = "ReluGrad"
-    vjp_reads = frozenset({"inputs"})
-
-    def __call__(self, dout: Any, out: Any) -> Tensor:
-        return apply(self, (dout, out), _NO_ATTRS)
-
-    def forward(self, xp, dout, out):
-        return xp.relu_grad(dout, out)
-
-    # linear in dout with the same mask: d/d(dout) = relu_grad(g, out); a step in out: 0 almost everywhere
-    def vjp(self, xp, g, result, dout, out, needs):
-        return xp.relu_grad(g, out), None
-
-
 class Pow(Primitive):
     """``x ** exponent`` for a Python-number exponent."""
 
@@ -321,14 +287,14 @@ class MatMul(Primitive):
             if not isinstance(t, Tensor):
                 raise TypeError(f"For 'MatMul', the input '{arg}' should be a Tensor, but got {type(t).__name__}.")
             if len(t._data.shape) != 2:
-                raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {_shape(t.shape)}.")
+                raise ValueError(f"For 'MatMul', the input '{arg}' should be 2-D, but got shape {list(t.shape)}.")
         if x.dtype != y.dtype:  # MindSpore's MatMul does not promote: a Float64 input to a Float32 Dense fails
             raise TypeError(f"For 'MatMul', the type of 'y' should be the same as 'x', but got 'x' with type "
                             f"Tensor[{x.dtype}] and 'y' with type Tensor[{y.dtype}].")
         ta, tb = self.transpose_a, self.transpose_b
-        raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {_shape(x.shape)}, "
+        raise ValueError(f"For 'MatMul', the inner dimensions must be equal, but x (shape {list(x.shape)}, "
                          f"transpose_a={ta}) gives {x._data.shape[0 if ta else 1]} columns and y (shape "
-                         f"{_shape(y.shape)}, transpose_b={tb}) gives {y._data.shape[1 if tb else 0]} rows.")
+                         f"{list(y.shape)}, transpose_b={tb}) gives {y._data.shape[1 if tb else 0]} rows.")
 
     def forward(self, xp, x, y):
         return xp.matmul(x, y, self.transpose_a, self.transpose_b)
@@ -350,6 +316,6 @@ class MatMul(Primitive):
 # -- the instances Tensor's operators (operators.py) and the layers use ------------------------------
 ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 SQUARE, POW, MATMUL = Square(), Pow(), MatMul()
-EXP, LOG, TANH, SIGMOID, RELU, RELU_GRAD = Exp(), Log(), Tanh(), Sigmoid(), ReLU(), ReluGrad()
+EXP, LOG, TANH, SIGMOID = Exp(), Log(), Tanh(), Sigmoid()
 GREATER, GREATER_EQUAL = Greater(), GreaterEqual()
 EQUAL, NOT_EQUAL = Equal(), NotEqual()

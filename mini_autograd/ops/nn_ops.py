@@ -1,4 +1,5 @@
-"""Primitives for losses: softmax cross-entropy, with its gradient softmax(logits) - labels."""
+"""Primitives for networks: the ReLU activation (and its backward, a primitive of its own for higher
+order) and softmax cross-entropy, with its gradient softmax(logits) - labels."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,42 @@ from typing import Any
 import numpy as np
 
 from ..tensors import Tensor
+from .math_ops import _Unary
 from .primitive import _NO_ATTRS, Primitive, apply
+
+
+class ReLU(_Unary):
+    name = "ReLU"
+    vjp_reads = frozenset({"out"})
+
+    def forward(self, xp, x):
+        return xp.relu(x)
+
+    # d(max(x, 0))/dx = 1 where x > 0, else 0 (0 at x = 0, as MindSpore). out > 0 exactly where
+    # x > 0, and out is the array the next layer has just read: still in the cache.
+    def vjp(self, xp, dout, out, x, needs):
+        return (xp.relu_grad(dout, out),)
+
+
+class ReluGrad(Primitive):
+    """ReLU's backward as a primitive of its own: ``dout`` where ReLU's output ``out`` is > 0, else 0.
+    A recorded backward pass (higher order, recorded_backend.py) runs it, so it needs a vjp too."""
+
+    name = "ReluGrad"
+    vjp_reads = frozenset({"inputs"})
+
+    def __call__(self, dout: Any, out: Any) -> Tensor:
+        return apply(self, (dout, out), _NO_ATTRS)
+
+    def forward(self, xp, dout, out):
+        return xp.relu_grad(dout, out)
+
+    # linear in dout with the same mask: d/d(dout) = relu_grad(g, out); a step in out: 0 almost everywhere
+    def vjp(self, xp, g, result, dout, out, needs):
+        return xp.relu_grad(g, out), None
+
+
+RELU, RELU_GRAD = ReLU(), ReluGrad()
 
 
 class SoftmaxCrossEntropy(Primitive):

@@ -17,7 +17,8 @@ import mini_autograd.nn as nn
 import mini_autograd.ops as ops
 from mini_autograd import Tensor
 from mini_autograd.ops.array_ops import GET_ITEM, STACK, BroadcastTo
-from mini_autograd.ops.math_ops import RELU_GRAD, SQUARE
+from mini_autograd.ops.math_ops import SQUARE
+from mini_autograd.ops.nn_ops import RELU_GRAD
 from mini_autograd.ops.nn_ops import LOG_SOFTMAX, SOFTMAX_CROSS_ENTROPY
 from mini_autograd.ops.primitive import CAST
 
